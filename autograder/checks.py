@@ -1,0 +1,131 @@
+"""Assertions for graders, each failing with a message a student can act on.
+
+Every message says what was called, what was expected, what came back and, where one is known, the
+mistake that usually causes it (`hint`).
+"""
+from __future__ import annotations
+
+import math
+import statistics
+
+import torch
+
+# (rtol, atol) per dtype: loose enough for a different but sound summation order, tight enough for bugs
+TOLERANCES = {
+    torch.float64: (1e-7, 1e-9),
+    torch.float32: (1e-4, 1e-5),
+    torch.float16: (1e-2, 1e-3),
+    torch.bfloat16: (2e-2, 1e-2),
+}
+
+
+class Mistake(AssertionError):
+    """A check failed; the text is shown to the student as it is."""
+
+    def __init__(self, text: str, hint: str = ""):
+        super().__init__(text + (f"\nHint: {hint}" if hint else ""))
+
+
+def show(t, limit: int = 6) -> str:
+    """A short description of a value: shape, dtype and the first few numbers."""
+    if not isinstance(t, torch.Tensor):
+        return f"a {type(t).__name__} ({str(t)[:80]})"
+    if t.device.type == "meta":
+        return f"tensor of shape {tuple(t.shape)}"
+    flat = t.detach().reshape(-1)[:limit].cpu().tolist()
+    nums = ", ".join(f"{x:.4g}" if isinstance(x, float) else str(x) for x in flat)
+    more = ", ..." if t.numel() > limit else ""
+    return f"tensor of shape {tuple(t.shape)}, {str(t.dtype).replace('torch.', '')} [{nums}{more}]"
+
+
+def tolerance(dtype) -> tuple[float, float]:
+    return TOLERANCES.get(dtype, (0.0, 0.0))
+
+
+def expect_tensor(got, call: str, hint: str = ""):
+    if not isinstance(got, torch.Tensor):
+        raise Mistake(f"{call} returned {show(got)}, expected a tensor.", hint)
+    return got
+
+
+def expect_shape(got, shape, call: str, hint: str = ""):
+    expect_tensor(got, call, hint)
+    if tuple(got.shape) != tuple(shape):
+        raise Mistake(f"{call} returned a tensor of shape {tuple(got.shape)}, expected shape {tuple(shape)}.",
+                      hint)
+
+
+def expect_finite(got, call: str, hint: str = ""):
+    expect_tensor(got, call, hint)
+    if got.is_floating_point() and not torch.isfinite(got).all():
+        bad = (~torch.isfinite(got)).nonzero()[0].tolist()
+        raise Mistake(f"{call} returned NaN or inf (first at index {tuple(bad)}: {got[tuple(bad)].item()}).",
+                      hint)
+
+
+def expect_close(got, expected, call: str, hint: str = "", rtol=None, atol=None, check_dtype=True):
+    """Shape, dtype, finiteness, then values within the dtype's tolerance."""
+    expect_shape(got, expected.shape, call, hint)
+    if check_dtype and got.dtype != expected.dtype:
+        raise Mistake(f"{call} returned dtype {got.dtype}, expected {expected.dtype} (keep the input's dtype).",
+                      hint)
+    d_rtol, d_atol = tolerance(expected.dtype)
+    rtol, atol = (d_rtol if rtol is None else rtol), (d_atol if atol is None else atol)
+    g, e = got.detach().to(expected.device, expected.dtype), expected.detach()
+    if torch.isnan(g).any() and not torch.isnan(e).any():
+        expect_finite(g, call, hint)
+    ok = torch.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+    if bool(ok.all()):
+        return
+    diff = (g - e).abs().nan_to_num(math.inf)
+    idx = tuple(int(i) for i in torch.nonzero(~ok)[0].tolist())
+    worst = diff.max().item()
+    raise Mistake(f"{call} is wrong at {int((~ok).sum())} of {ok.numel()} positions. At index {idx}: "
+                  f"expected {e[idx].item():.6g}, got {g[idx].item():.6g} (largest difference {worst:.3g}).",
+                  hint)
+
+
+def expect_unmodified(before, after, name: str, call: str, hint: str = ""):
+    if after is None or not torch.equal(before.to(after.device), after):
+        raise Mistake(f"{call} changed its input {name} in place; the caller's tensor must stay as it was.",
+                      hint or "work on a copy (X.clone()) or use out-of-place operations.")
+
+
+def expect_not_used(seen, names, call: str, hint: str):
+    used = sorted(set(seen) & set(names))
+    if used:
+        raise Mistake(f"{call} used {', '.join(used)}, which this exercise asks you to write yourself.", hint)
+
+
+# -- timing -------------------------------------------------------------------------------------------
+
+def timing_ratio(student, reference, *args, threshold: float = math.inf, rounds: int = 5,
+                 batch_seconds: float = 0.03, kwargs=None) -> float:
+    """Student time over reference time, same inputs, same run, measured from the trusted side.
+
+    Warm both up, pick a repeat count that makes one reference batch last about `batch_seconds`,
+    then alternate student and reference batches and compare medians (noise on a shared machine hits
+    both alike). A student call already far over the threshold on its own ends the measurement early.
+    """
+    reference.time(*args, kwargs=kwargs)
+    student.time(*args, kwargs=kwargs, timeout=30)
+    one = min(reference.time(*args, kwargs=kwargs) for _ in range(3))
+    first = student.time(*args, kwargs=kwargs, timeout=30)
+    if first > 3 * threshold * one:
+        return first / one
+    repeat = max(1, min(2000, math.ceil(batch_seconds / max(one, 1e-6))))
+    ref_batch = one * repeat
+    s_times, r_times = [], []
+    for _ in range(rounds):
+        r_times.append(reference.time(*args, repeat=repeat, kwargs=kwargs))
+        s_times.append(student.time(*args, repeat=repeat, kwargs=kwargs,
+                                    timeout=max(30.0, 3 * threshold * ref_batch)))
+    return statistics.median(s_times) / statistics.median(r_times)
+
+
+def expect_fast(student, reference, *args, threshold: float, call: str, hint: str = "", kwargs=None):
+    ratio = timing_ratio(student, reference, *args, threshold=threshold, kwargs=kwargs)
+    if ratio > threshold:
+        raise Mistake(f"{call} took {ratio:.1f}x the time of the reference solution on the same input "
+                      f"(allowed: up to {threshold:g}x).", hint)
+    return ratio

@@ -1,0 +1,87 @@
+"""`autograder` command line: grade, batch, demo, build, list."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _grade(args) -> int:
+    from .grade import grade_notebook
+    report = grade_notebook(args.notebook, device=args.device)
+    data = report.to_json()
+    if args.json:
+        Path(args.json).write_text(json.dumps(data, indent=2))
+    print(f"{report.notebook}: {report.score:g} / {report.max_score:g}")
+    if report.error:
+        print(f"  {report.error}")
+    for ex in report.exercises:
+        print("  " + ex.summary().replace("\n", "\n  "))
+    return 0 if not report.error else 2
+
+
+def _batch(args) -> int:
+    from .batch import run_batch
+    return run_batch(Path(args.course_dir), args.assignment, workers=args.workers, scheduler=args.scheduler,
+                     force=args.force, device=args.device)
+
+
+def _demo(args) -> int:
+    from .demo import run_demo
+    return run_demo(workers=args.workers)
+
+
+def _build(args) -> int:
+    from . import build
+    return build.main(check=args.check, chapters=args.chapter or None)
+
+
+def _list(args) -> int:
+    from .registry import EXERCISES
+    print(f"{'exercise':28} {'book':16} {'points':>6}  notebook")
+    for e in EXERCISES:
+        print(f"{e.id:28} {e.book:16} {e.points:>6g}  source/{e.chapter}/{e.notebook}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograder", description="The D2L autograded curriculum kit.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("grade", help="grade one notebook in the sandbox (authoritative)")
+    g.add_argument("notebook")
+    g.add_argument("--json", metavar="OUT.json", help="write the report here")
+    g.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    g.set_defaults(func=_grade)
+
+    b = sub.add_parser("batch", help="grade every submission of an assignment into the gradebook")
+    b.add_argument("course_dir")
+    b.add_argument("--assignment", required=True, help="e.g. ch04")
+    b.add_argument("--workers", type=int, default=None, help="parallel graders (default: the cores)")
+    b.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    b.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    b.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    b.set_defaults(func=_batch)
+
+    d = sub.add_parser("demo", help="grade the bundled example class offline and print a table")
+    d.add_argument("--workers", type=int, default=None)
+    d.set_defaults(func=_demo)
+
+    r = sub.add_parser("build", help="regenerate release/ and solutions/ from source/")
+    r.add_argument("--check", action="store_true", help="only report notebooks that differ")
+    r.add_argument("--chapter", action="append", help="limit to this chapter (repeatable)")
+    r.set_defaults(func=_build)
+
+    ls = sub.add_parser("list", help="list the exercises")
+    ls.set_defaults(func=_list)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

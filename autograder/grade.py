@@ -1,0 +1,200 @@
+"""Grading entry points: one exercise in-process, one notebook through the sandbox."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import io
+import os
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+from . import notebook, registry
+from .impl import Implementation, LocalTransport, RemoteTransport, Unavailable
+from .plugin import GradingPlugin
+from .report import ExerciseReport, NotebookReport
+from .sandbox import Limits
+from .session import Session
+
+GRADERS_DIR = Path(__file__).parent / "graders"
+
+
+def default_device() -> torch.device:
+    name = os.environ.get("AUTOGRADER_DEVICE")
+    if name:
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class GraderBroken(Exception):
+    """The grader itself did not run (import error, no tests): a kit bug, never the student's fault."""
+
+
+def run_grader(exercise, student, reference, device, unavailable: str = "") -> list:
+    """Run the exercise's pytest module against `student`; return its TestResults."""
+    plugin = GradingPlugin(exercise, student, reference, device, unavailable)
+    module = importlib.import_module(exercise.grader_module)
+    args = [module.__file__, "-q", "-p", "no:cacheprovider", "--noconftest", "--capture=sys",
+            "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
+            "-W", "ignore", "-p", "no:randomly", "-p", "no:xdist",
+            # its end-of-session gc.collect() costs ~0.2 s a run and finds nothing here
+            "-p", "no:unraisableexception"]
+    # pytest and torch may print; in a notebook cell anything on stderr costs the cell its points
+    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = pytest_main(args, plugin)
+    if not plugin.results or code not in (0, 1):
+        raise GraderBroken(f"grader {exercise.grader_module} did not run (pytest exit {code}):\n"
+                           f"{out.getvalue()[-3000:]}")
+    return plugin.results
+
+
+def pytest_main(args, plugin):
+    import pytest
+    return int(pytest.main(args, plugins=[plugin]))
+
+
+def _exercise_report(exercise, student, reference, device, unavailable="") -> ExerciseReport:
+    start = time.perf_counter()
+    report = ExerciseReport(exercise.id, float(exercise.points))
+    report.tests = run_grader(exercise, student, reference, device, unavailable)
+    report.error = unavailable
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+# -- in-process (instructors checking a reference; the notebook's own hidden test cells) ---------------
+
+@functools.lru_cache(maxsize=None)
+def _local_reference(exercise_id: str, device: str) -> Implementation:
+    exercise = registry.get(exercise_id)
+    src = notebook.source_notebook(exercise)
+    cells, _ = notebook.program(exercise, src, src)
+    session = Session(device)
+    load = session.handle({"op": "load", "cells": cells})
+    broken = [c for c in load.get("cells", []) if c["error"]]
+    if broken:
+        raise GraderBroken(f"the reference notebook for {exercise_id} failed: {broken}")
+    return Implementation(LocalTransport(session), exercise.symbol, device, label="reference")
+
+
+def grade_callable(exercise_id: str, obj, device=None) -> ExerciseReport:
+    """Grade `obj` (a function or class) in this process. Not a trust boundary: see grade_notebook."""
+    exercise = registry.get(exercise_id)
+    device = torch.device(device) if device else default_device()
+    session = Session(device)
+    session.ns[exercise.symbol] = obj
+    student = Implementation(LocalTransport(session), exercise.symbol, device)
+    reference = _local_reference(exercise_id, str(device))
+    return _exercise_report(exercise, student, reference, device)
+
+
+def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
+    """Grade solution-cell source text in this process, with the lesson's given cells run first."""
+    exercise = registry.get(exercise_id)
+    device = torch.device(device) if device else default_device()
+    src = notebook.source_notebook(exercise)
+    cells, _ = notebook.program(exercise, _with_solution(src, exercise.id, code), src)
+    session = Session(device)
+    session.handle({"op": "load", "cells": cells})
+    student = Implementation(LocalTransport(session), exercise.symbol, device)
+    reference = _local_reference(exercise_id, str(device))
+    reason = "" if student.defined() else f"{exercise.symbol} is not defined"
+    return _exercise_report(exercise, student, reference, device, reason)
+
+
+def _with_solution(nb, grade_id, code):
+    import copy
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if notebook.grade_id(cell) == grade_id:
+            cell.source = code
+    return nb
+
+
+def notebook_score(exercise_id: str, obj) -> float:
+    """For a hidden test cell: grade in the kernel, print what failed, return the partial score."""
+    report = grade_callable(exercise_id, obj)
+    print(report.summary())
+    return report.score
+
+
+# -- authoritative: student code only ever runs in a sandboxed worker ---------------------------------
+
+class References:
+    """Sandboxed workers running the instructor's solutions, reused across submissions."""
+
+    def __init__(self, device, limits: Limits):
+        self.device, self.limits, self.workers = device, limits, {}
+
+    def get(self, exercise) -> Implementation:
+        if exercise.id not in self.workers:
+            src = notebook.source_notebook(exercise)
+            cells, _ = notebook.program(exercise, src, src)
+            self.workers[exercise.id] = Implementation(
+                RemoteTransport(cells, str(self.device), self.limits), exercise.symbol, self.device, "reference")
+        return self.workers[exercise.id]
+
+    def close(self):
+        for impl in self.workers.values():
+            impl.close()
+        self.workers.clear()
+
+
+def grade_exercise(exercise, nb, device, limits: Limits, references: References) -> ExerciseReport:
+    cells, found = notebook.program(exercise, nb)
+    student = Implementation(RemoteTransport(cells, str(device), limits), exercise.symbol, device)
+    try:
+        reason = _why_unavailable(exercise, student, found)
+        return _exercise_report(exercise, student, references.get(exercise), device, reason)
+    finally:
+        student.close()
+
+
+def _why_unavailable(exercise, student, found) -> str:
+    try:
+        defined = student.defined()
+    except Unavailable as e:
+        return str(e)
+    solution = f"solution {exercise.id}"
+    errors = [c for c in student.transport.load_report if c["error"] and c["name"] == solution]
+    if defined:
+        return ""
+    if not found:
+        return (f"The solution cell {exercise.id} is missing from the notebook (deleted, or its metadata "
+                f"was lost), and {exercise.symbol} is not defined anywhere else.")
+    if errors:
+        e = errors[0]["error"]
+        return (f"{exercise.symbol} is not defined: your solution cell raised {e['type']}: {e['message']}"
+                + (f"\n{e['where']}" if e.get("where") else ""))
+    return f"{exercise.symbol} is not defined after running your notebook: check the name in the solution cell."
+
+
+def grade_notebook(path, device=None, limits: Limits = Limits(), references: References | None = None
+                   ) -> NotebookReport:
+    path = Path(path)
+    device = torch.device(device) if device else default_device()
+    report = NotebookReport(path.name)
+    try:
+        nb = notebook.read(path)
+    except notebook.BadNotebook as e:
+        report.error = str(e)
+        return report
+    lesson = notebook.lesson_of(nb, path.name)
+    if lesson is None:
+        report.error = (f"{path.name} is not one of the kit's notebooks (none of its exercise cells were "
+                        "found and its name matches no lesson)")
+        return report
+    own = references is None
+    references = references or References(device, limits)
+    try:
+        for exercise in registry.of_notebook(*lesson):
+            report.exercises.append(grade_exercise(exercise, nb, device, limits, references))
+    finally:
+        if own:
+            references.close()
+    return report

@@ -1,0 +1,139 @@
+"""Reading lesson notebooks and turning them into the code a worker runs for one exercise."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import nbformat
+
+from . import registry
+from .registry import Exercise
+
+SOLUTION_MARKER = re.compile(r"^\s*###\s*(BEGIN|END)\s+SOLUTION\s*$")
+HIDDEN_REGION = re.compile(r"^\s*###\s*BEGIN HIDDEN TESTS.*?^\s*###\s*END HIDDEN TESTS\s*$\n?", re.M | re.S)
+
+
+class BadNotebook(Exception):
+    """The file is not a notebook the kit can read; the message says why."""
+
+
+def read(path) -> nbformat.NotebookNode:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BadNotebook(f"cannot read {path.name}: {e.strerror}") from None
+    if not raw.strip():
+        raise BadNotebook(f"{path.name} is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadNotebook(f"{path.name} is not UTF-8 text (byte {e.start}); save it again from JupyterLab") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadNotebook(f"{path.name} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); "
+                          "the file was damaged, download your last checkpoint or the release copy") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise BadNotebook(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
+    try:
+        return nbformat.from_dict(data)
+    except Exception as e:  # noqa: BLE001
+        raise BadNotebook(f"{path.name} is not a valid notebook: {e}") from None
+
+
+def meta(cell) -> dict:
+    m = cell.get("metadata", {}).get("nbgrader", {})
+    return m if isinstance(m, dict) else {}
+
+
+def grade_id(cell) -> str | None:
+    gid = meta(cell).get("grade_id")
+    return gid if isinstance(gid, str) else None
+
+
+def is_solution(cell) -> bool:
+    return bool(meta(cell).get("solution"))
+
+
+def is_test(cell) -> bool:
+    """An autograder test cell: graded, not a solution (nbgrader treats it as locked)."""
+    m = meta(cell)
+    return bool(m.get("grade")) and not m.get("solution")
+
+
+def source_text(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def strip_solution_markers(src: str) -> str:
+    return "\n".join(line for line in src.splitlines() if not SOLUTION_MARKER.match(line))
+
+
+def strip_hidden_tests(src: str) -> str:
+    return HIDDEN_REGION.sub("", src)
+
+
+@functools.lru_cache(maxsize=None)
+def _source_cached(path: str, mtime: float) -> nbformat.NotebookNode:
+    return read(path)
+
+
+def source_notebook(exercise: Exercise) -> nbformat.NotebookNode:
+    path = registry.source_path(exercise)
+    return _source_cached(str(path), path.stat().st_mtime)
+
+
+def program(exercise: Exercise, submission, source=None) -> tuple[list[dict], bool]:
+    """The cells a worker runs to grade `exercise` in `submission`, and whether its solution cell exists.
+
+    Follows the source notebook's cells: locked cells come from the source (as nbgrader restores them),
+    test cells and visible checks are left out, the exercise's solution cell comes from the submission, and other exercises'
+    solution cells are the reference (so a bug in one exercise never costs points in another). Cells the
+    student added run where they stand, after the graded cell they follow.
+    """
+    source = source if source is not None else source_notebook(exercise)
+    src_ids = {grade_id(c) for c in source.cells if grade_id(c)}
+    own = {}
+    extras: dict[str | None, list] = {}
+    anchor = None
+    for i, cell in enumerate(submission.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        gid = grade_id(cell)
+        if gid in src_ids:
+            own.setdefault(gid, cell)
+            anchor = gid
+        elif not is_test(cell) and not gid:
+            extras.setdefault(anchor, []).append({"name": f"your cell {i + 1}", "source": source_text(cell)})
+    cells = list(extras.get(None, []))
+    found = False
+    for cell in source.cells:
+        gid = grade_id(cell)
+        if cell.get("cell_type") != "code" or is_test(cell) or (gid or "").endswith("-check"):
+            continue
+        if gid == exercise.id:
+            if gid in own:
+                found = True
+                cells.append({"name": f"solution {gid}", "source": strip_solution_markers(source_text(own[gid]))})
+        elif is_solution(cell):
+            cells.append({"name": f"reference {gid}", "source": strip_solution_markers(source_text(cell))})
+        else:
+            cells.append({"name": f"given {gid or 'cell'}", "source": source_text(cell)})
+        cells.extend(extras.get(gid, []))
+    return cells, found
+
+
+def lesson_of(nb, filename: str = "") -> tuple[str, str] | None:
+    """(chapter, notebook) of a submission: by the grade_ids it carries, else by its file name."""
+    ids = {grade_id(c) for c in nb.cells if grade_id(c)}
+    for e in registry.EXERCISES:
+        if e.id in ids or e.tests_grade_id in ids:
+            return e.chapter, e.notebook
+    for e in registry.EXERCISES:
+        if e.notebook == filename:
+            return e.chapter, e.notebook
+    return None

@@ -1,0 +1,62 @@
+"""The pytest plugin that lets an ordinary pytest module grade "the student's implementation".
+
+A grader module asks for the fixtures `student`, `reference` (the instructor's solution, for timing),
+`device` and `exercise`, marks each test with `@pytest.mark.points(n)`, and fails with a message meant
+for the student. This plugin supplies the fixtures and turns pytest's reports into `TestResult`s.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .impl import FATAL, StudentError, Unavailable
+from .report import TestResult
+
+
+def message_for(exc: BaseException) -> str:
+    if isinstance(exc, StudentError) and exc.type in FATAL:
+        where = f"\n{exc.where}" if exc.where else ""
+        return f"Your code {FATAL[exc.type]}.{where}"
+    if isinstance(exc, StudentError):
+        where = f"\n{exc.where}" if exc.where else ""
+        return f"Your code raised {exc.type}: {exc.message}{where}"
+    if isinstance(exc, (AssertionError, Unavailable)):
+        return str(exc).strip() or "check failed"
+    return f"Unexpected result: {type(exc).__name__}: {exc}"
+
+
+class GradingPlugin:
+    def __init__(self, exercise, student, reference, device, unavailable: str = ""):
+        self._exercise, self._student, self._reference = exercise, student, reference
+        self._device, self._unavailable = device, unavailable
+        self.results: list[TestResult] = []
+
+    @pytest.fixture
+    def student(self):
+        if self._unavailable:
+            raise Unavailable(self._unavailable)
+        return self._student
+
+    @pytest.fixture
+    def reference(self):
+        return self._reference
+
+    @pytest.fixture
+    def device(self):
+        return self._device
+
+    @pytest.fixture
+    def exercise(self):
+        return self._exercise
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): what the test is worth")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        rep = outcome.get_result()
+        marker = item.get_closest_marker("points")
+        points = float(marker.args[0]) if marker else 0.0
+        if rep.when == "call" or (rep.when == "setup" and not rep.passed):
+            msg = message_for(call.excinfo.value) if call.excinfo is not None else ""
+            self.results.append(TestResult(item.name, points, rep.passed, msg))

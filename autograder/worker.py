@@ -1,0 +1,69 @@
+"""The sandboxed worker: the only process that ever runs student code.
+
+It is forked from a template process that has already imported torch (multiprocessing's forkserver
+with this module preloaded), so starting one costs a fork, not an interpreter and a torch import.
+Before touching student code it limits itself (memory, file size, core dumps), moves to a scratch
+directory, drops the environment and sends its output to a capped file. It then serves requests from
+the trusted side as plain bytes (see `protocol.py`); it never receives or sends pickles after start-up.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import sys
+
+import torch  # noqa: F401 - preloaded into the template process on purpose
+
+from . import protocol
+from .session import Session, describe_error
+
+KEEP_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+
+
+def _limit_self(cfg):
+    os.setsid()  # own process group: the trusted side kills it with everything it spawned
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    out_cap = int(cfg["output_bytes"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (out_cap, out_cap))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the cap fail instead of killing us
+    if cfg["device"] == "cpu":
+        # address space = what the template already maps + the allowance; CUDA maps too much for this
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * resource.getpagesize()
+        cap = mapped + int(cfg["memory_bytes"])
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    else:
+        torch.cuda.set_per_process_memory_fraction(float(cfg.get("gpu_fraction", 0.5)))
+    os.chdir(cfg["scratch"])
+    env = {k: os.environ[k] for k in KEEP_ENV if k in os.environ}
+    env.update(HOME=cfg["scratch"], TMPDIR=cfg["scratch"], MPLBACKEND="Agg",
+               NBGRADER_EXECUTION="autograde", OMP_NUM_THREADS=str(cfg["threads"]))
+    os.environ.clear()
+    os.environ.update(env)
+    fd = os.open(os.path.join(cfg["scratch"], "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdin = open(os.devnull)  # noqa: SIM115
+    torch.set_num_threads(int(cfg["threads"]))
+
+
+def serve(conn, cfg):
+    """Entry point of the worker process (a multiprocessing target)."""
+    _limit_self(cfg)
+    session = Session(cfg["device"], call_timeout=cfg.get("call_timeout"))
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = session.handle(protocol.decode(data))
+        except protocol.ProtocolError as e:
+            reply = {"ok": False, "error": {"type": "ProtocolError", "message": str(e), "where": ""}}
+        try:
+            payload = protocol.encode(reply)
+        except BaseException as e:  # noqa: BLE001 - e.g. the student returned a numpy array
+            payload = protocol.encode({"ok": False, "error": {**describe_error(e), "type": "ReturnTypeError"}})
+        conn.send_bytes(payload)

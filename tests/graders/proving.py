@@ -1,0 +1,47 @@
+"""Helpers for proving a grader: reference full marks, stub zero, each buggy variant loses points.
+
+Graders run in-process here (`grade_code`: same Session and pytest plugin as the sandbox, no worker),
+so the whole matrix of variants stays fast; tests/test_trust_boundary.py covers the sandbox itself.
+"""
+from autograder import notebook, registry
+from autograder.grade import grade_code
+
+
+def solution_cell(kind: str, exercise_id: str) -> str:
+    """The exercise's cell in source/ (reference, markers stripped) or release/ (the student's stub)."""
+    ex = registry.get(exercise_id)
+    nb = notebook.read(registry.kit_root() / kind / ex.chapter / ex.notebook)
+    for cell in nb.cells:
+        if notebook.grade_id(cell) == exercise_id:
+            return notebook.strip_solution_markers(notebook.source_text(cell))
+    raise LookupError(f"no cell {exercise_id} in {kind}/{ex.chapter}/{ex.notebook}")
+
+
+def failed(report):
+    return {t.name: t.message for t in report.tests if not t.passed}
+
+
+def assert_full_marks(exercise_id, code):
+    report = grade_code(exercise_id, code)
+    assert report.score == report.max_score, report.summary()
+    return report
+
+
+def assert_zero(exercise_id, code):
+    report = grade_code(exercise_id, code)
+    assert report.score == 0, report.summary()
+    assert all(t.message for t in report.tests), report.summary()
+    return report
+
+
+def assert_mutant_caught(exercise_id, code, tests, words):
+    """The variant loses points in (at least) `tests`, and a message there names the mistake."""
+    report = grade_code(exercise_id, code)
+    lost = failed(report)
+    assert report.score < report.max_score, report.summary()
+    missing = [t for t in tests if not any(name.startswith(t) for name in lost)]
+    assert not missing, f"expected failures in {missing}\n{report.summary()}"
+    text = "\n".join(lost.values()).lower()
+    assert all(w.lower() in text for w in words), f"message should mention {words}\n{report.summary()}"
+    return report
+
