@@ -1,6 +1,7 @@
 """Reading lesson notebooks and turning them into the code a worker runs for one exercise."""
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -125,6 +126,15 @@ def program(exercise: Exercise, submission, source=None) -> tuple[list[dict], bo
             cells.append({"name": f"given {gid or 'cell'}", "source": source_text(cell)})
         cells.extend(extras.get(gid, []))
     return cells, found
+
+
+def with_solutions(nb, codes: dict) -> nbformat.NotebookNode:
+    """A copy of `nb` whose solution cells (by grade_id) hold the given code: how a student fills a notebook."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if grade_id(cell) in codes:
+            cell.source = codes[grade_id(cell)]
+    return nb
 
 
 def lesson_of(nb, filename: str = "") -> tuple[str, str] | None:

@@ -24,6 +24,7 @@ def failed(report):
 def assert_full_marks(exercise_id, code):
     report = grade_code(exercise_id, code)
     assert report.score == report.max_score, report.summary()
+    assert sum(t.points for t in report.tests) == report.max_score, "the grader's points must sum to the registry's"
     return report
 
 
