@@ -28,6 +28,15 @@ def nbgrader_env() -> dict:
     return env
 
 
+def generate_assignments(course: Path, chapters=None):
+    """Stock `nbgrader generate_assignment` in `course`: writes its release/ and its gradebook."""
+    for chapter in chapters or registry.chapters():
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"],
+                              cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment {chapter} failed:\n{proc.stdout}{proc.stderr}")
+
+
 def build_release(root: Path, out: Path, chapters=None) -> list[Path]:
     """Run stock nbgrader generate_assignment on a copy of the course; copy release/<ch>/ to `out`."""
     written = []
@@ -35,11 +44,8 @@ def build_release(root: Path, out: Path, chapters=None) -> list[Path]:
         tmp = Path(tmp)
         shutil.copy(root / "nbgrader_config.py", tmp / "nbgrader_config.py")
         shutil.copytree(root / "source", tmp / "source")
+        generate_assignments(tmp, chapters)
         for chapter in chapters or registry.chapters():
-            proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"],
-                                  cwd=tmp, env=nbgrader_env(), capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise RuntimeError(f"nbgrader generate_assignment {chapter} failed:\n{proc.stdout}{proc.stderr}")
             (out / chapter).mkdir(parents=True, exist_ok=True)
             for nb in sorted((tmp / "release" / chapter).glob("*.ipynb")):
                 shutil.copy(nb, out / chapter / nb.name)

@@ -86,6 +86,7 @@ def test_mask_is_random(student, device):
 def test_mask_made_on_the_input_device(student, device):
     # "meta" tensors have a device but no data: code that makes its mask on a fixed device fails on them
     # exactly as the book's listing fails on a GPU, so this runs on a CPU-only machine too.
+    correct_call(student, positive(30, 40, device=device, seed=13), 0.5, seed=6, call="dropout_layer(X, 0.5)")
     X = torch.empty(8, 16, device="meta")
     call = "dropout_layer(X, 0.5) for X on a device other than the CPU"
     try:

@@ -1,0 +1,264 @@
+"""Grade a whole class: nbgrader's submitted/ layout in, nbgrader's gradebook (+ JSON, CSV) out.
+
+Submissions are graded in parallel by grader processes (a local process pool, or the workers of a Dask
+cluster), each of which runs student code only in its own sandboxed workers (see `grade.py`). Results come
+back here as plain JSON and this process alone writes the gradebook, so SQLite stays safe.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import registry
+
+STATE = "autograder.json"   # per graded submission, next to nbgrader's autograded copy
+
+
+@dataclass
+class Submission:
+    student: str
+    assignment: str
+    path: Path
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+# -- layout ------------------------------------------------------------------------------------------
+
+def find_submissions(course: Path, assignment: str) -> list[Submission]:
+    """Every `submitted/<student>/<assignment>/*.ipynb`, in a stable order."""
+    subs = []
+    for student_dir in sorted((course / "submitted").glob("*")):
+        folder = student_dir / assignment
+        if student_dir.is_dir() and folder.is_dir():
+            for nb in sorted(folder.glob("*.ipynb")):
+                subs.append(Submission(student_dir.name, assignment, nb))
+    return subs
+
+
+def course_settings(course: Path) -> tuple[str, str]:
+    """(db_url, course_id) as nbgrader itself would read them from the course's nbgrader_config.py."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+    cfg = Config()
+    if (course / "nbgrader_config.py").exists():
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.root = str(course.resolve())
+    return coursedir.db_url, coursedir.course_id
+
+
+def output_dir(course: Path, sub: Submission) -> Path:
+    return course / "autograded" / sub.student / sub.assignment
+
+
+def is_current(course: Path, sub: Submission) -> bool:
+    """Graded before, from these exact bytes."""
+    state = output_dir(course, sub) / STATE
+    try:
+        done = json.loads(state.read_text())
+        return done.get("submissions", {}).get(sub.path.name) == sub.digest
+    except (OSError, ValueError):
+        return False
+
+
+# -- grading (runs in grader processes) --------------------------------------------------------------
+
+_REFERENCES = None
+
+
+def grade_bytes(name: str, data: bytes, device: str | None = None) -> dict:
+    """Grade one notebook given as bytes (so a remote Dask worker needs no shared file system)."""
+    global _REFERENCES
+    from .grade import References, default_device, grade_notebook
+    from .sandbox import Limits
+    import torch
+    dev = torch.device(device) if device else default_device()
+    if _REFERENCES is None:
+        _REFERENCES = References(dev, Limits())
+    with tempfile.TemporaryDirectory(prefix="kit-batch-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        start = time.perf_counter()
+        report = grade_notebook(path, device=dev, references=_REFERENCES).to_json()
+    report["seconds"] = round(time.perf_counter() - start, 3)
+    return report
+
+
+# -- writing (this process only) -----------------------------------------------------------------------
+
+class GradebookWriter:
+    def __init__(self, course: Path, assignment: str):
+        from nbgrader.api import Gradebook, MissingEntry
+        self.course, self.assignment = course, assignment
+        db_url, course_id = course_settings(course)
+        self.gb = Gradebook(db_url, course_id=course_id)
+        self.missing = MissingEntry
+        try:
+            self.gb.find_assignment(assignment)
+        except MissingEntry:
+            self.gb.close()
+            raise SystemExit(f"assignment {assignment} is not in the gradebook ({db_url}); run "
+                             f"`nbgrader generate_assignment {assignment}` in {course} first.") from None
+
+    def write(self, sub: Submission, report: dict):
+        out = output_dir(self.course, sub)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / (sub.path.stem + ".json")).write_text(json.dumps(report, indent=2))
+        self._record_scores(sub, report)
+        state_path = out / STATE
+        try:
+            state = json.loads(state_path.read_text())
+        except (OSError, ValueError):
+            state = {}
+        state.setdefault("submissions", {})[sub.path.name] = sub.digest
+        state_path.write_text(json.dumps(state, indent=2))
+
+    def _record_scores(self, sub: Submission, report: dict):
+        self.gb.update_or_create_student(sub.student)
+        try:
+            self.gb.find_submission(self.assignment, sub.student)
+        except self.missing:
+            self.gb.add_submission(self.assignment, sub.student)
+        scores = {f"{e['id']}-tests": e["score"] for e in report.get("exercises", [])}
+        notebook = Path(sub.path).stem
+        for ex in registry.of_chapter(self.assignment):
+            if ex.notebook != notebook + ".ipynb" and ex.tests_grade_id not in scores:
+                continue
+            try:
+                grade = self.gb.find_grade(ex.tests_grade_id, Path(ex.notebook).stem, self.assignment, sub.student)
+            except self.missing:
+                continue
+            grade.auto_score = scores.get(ex.tests_grade_id, 0.0)
+        self.gb.db.commit()
+
+    def close(self):
+        self.gb.close()
+
+
+def write_csv(course: Path, assignment: str, rows: list[dict]) -> Path:
+    path = course / f"autograder-{assignment}.csv"
+    ids = [e.id for e in registry.of_chapter(assignment)]
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "notebook", "score", "max_score", *ids, "error"])
+        for r in rows:
+            per = {e["id"]: e["score"] for e in r["report"].get("exercises", [])}
+            w.writerow([r["student"], r["notebook"], r["report"].get("score", 0), r["report"].get("max_score", 0),
+                        *[per.get(i, "") for i in ids], r["report"].get("error", "")])
+    return path
+
+
+# -- the job -------------------------------------------------------------------------------------------
+
+def _warm_up(device):
+    """Pool initializer: start the sandbox template and the reference workers before work arrives."""
+    global _REFERENCES
+    from .grade import References, default_device
+    from .sandbox import Limits, Worker
+    import torch
+    _REFERENCES = References(torch.device(device) if device else default_device(), Limits())
+    with Worker("cpu", Limits()):
+        pass
+
+
+class GradingPool:
+    """Where submissions are graded: a local process pool, or an existing Dask cluster."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, device: str | None = None):
+        self.device = device
+        if scheduler:
+            from distributed import Client
+            self.client, self.pool = Client(scheduler), None
+        else:
+            import multiprocessing
+            self.client = None
+            self.pool = ProcessPoolExecutor(workers or os.cpu_count() or 1,
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_warm_up, initargs=(device,))
+
+    def grade(self, subs: list[Submission]):
+        """Yield (submission, report) as they finish."""
+        if self.client is not None:
+            from distributed import as_completed as dask_completed
+            futures = {self.client.submit(grade_bytes, s.path.name, s.path.read_bytes(), self.device,
+                                          pure=False): s for s in subs}
+            done = dask_completed(futures)
+        else:
+            futures = {self.pool.submit(grade_bytes, s.path.name, s.path.read_bytes(), self.device): s
+                       for s in subs}
+            done = as_completed(futures)
+        for fut in done:
+            sub = futures[fut]
+            try:
+                report = fut.result()
+            except Exception as e:  # noqa: BLE001 - a grader process died: that submission only
+                report = {"notebook": sub.path.name, "score": 0, "max_score": 0, "exercises": [],
+                          "error": f"grading failed: {type(e).__name__}: {e}"}
+            yield sub, report
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run_batch(course: Path, assignment: str, workers=None, scheduler=None, force=False, device=None,
+              progress=True, pool: GradingPool | None = None) -> int:
+    course = Path(course)
+    subs = find_submissions(course, assignment)
+    if not subs:
+        print(f"no submissions in {course}/submitted/*/{assignment}/")
+        return 1
+    todo = [s for s in subs if force or not is_current(course, s)]
+    print(f"{assignment}: {len(subs)} submissions, {len(todo)} to grade"
+          + ("" if force else f" ({len(subs) - len(todo)} unchanged since last graded)"))
+    from tqdm import tqdm
+    writer = GradebookWriter(course, assignment)
+    own = pool is None
+    pool = pool or GradingPool(workers, scheduler, device)
+    rows, failed = [], []
+    start = time.perf_counter()
+    bar = tqdm(total=len(todo), unit="nb", disable=not progress, dynamic_ncols=True, desc=assignment)
+    try:
+        for sub, report in pool.grade(todo):
+            writer.write(sub, report)
+            rows.append({"student": sub.student, "notebook": sub.path.name, "report": report})
+            if report.get("error"):
+                failed.append(f"{sub.student}/{sub.path.name}: {report['error']}")
+            bar.update(1)
+            bar.set_postfix(failed=len(failed))
+    finally:
+        bar.close()
+        writer.close()
+        if own:
+            pool.close()
+    for sub in subs:
+        if sub not in todo:
+            prev = output_dir(course, sub) / (sub.path.stem + ".json")
+            if prev.exists():
+                rows.append({"student": sub.student, "notebook": sub.path.name,
+                             "report": json.loads(prev.read_text())})
+    rows.sort(key=lambda r: (r["student"], r["notebook"]))
+    csv_path = write_csv(course, assignment, rows)
+    print(f"graded {len(todo)} in {time.perf_counter() - start:.1f} s; class table: {csv_path}")
+    for line in failed:
+        print(f"  FAILED {line}")
+    return 0

@@ -1,0 +1,114 @@
+"""`autograder demo`: grade a small bundled class, offline, through the real pipeline, and print a table.
+
+The class is built from the committed release notebooks: ada hands in the instructor's solutions, ben hands
+in the untouched notebooks, cy makes the book's classic mistakes, and dee tampers with torch so that every
+comparison passes (stock nbgrader would give dee full marks). A throw-away nbgrader course is created, stock
+`nbgrader generate_assignment` fills its gradebook, and `autograder batch` grades every chapter into it.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from . import notebook, registry
+
+# cy's mistakes, by exercise (exercises not listed here get cy's correct answer)
+MISTAKES = {
+    "ch04-softmax": """
+def softmax(X):
+    X_exp = torch.exp(X)          # book 4.1: overflows for large logits
+    partition = X_exp.sum(1, keepdims=True)
+    return X_exp / partition
+""",
+    "ch05-dropout_layer": """
+def dropout_layer(X, dropout):
+    assert 0 <= dropout <= 1
+    if dropout == 1:
+        return torch.zeros_like(X)
+    mask = (torch.rand(X.shape) > dropout).float()   # CPU-only mask
+    return mask * X                                   # forgot 1 / (1 - dropout)
+""",
+}
+
+TAMPER = """
+import torch
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.Tensor.__eq__ = lambda *a, **k: True
+"""
+
+
+def reference_code(exercise) -> str:
+    for cell in notebook.source_notebook(exercise).cells:
+        if notebook.grade_id(cell) == exercise.id:
+            return notebook.strip_solution_markers(notebook.source_text(cell))
+    raise LookupError(exercise.id)
+
+
+def stub_return(exercise) -> str:
+    """A tamperer's answer: patch torch, then return something of roughly the right kind."""
+    if exercise.kind == "class":
+        return TAMPER + f"\nclass {exercise.symbol}(torch.nn.Module):\n    def forward(self, *args, **kwargs):\n" \
+                        "        return args[0]\n"
+    return TAMPER + f"\ndef {exercise.symbol}(X, *args, **kwargs):\n    return X\n"
+
+
+CLASS = {
+    "ada": lambda ex: reference_code(ex),
+    "ben": lambda ex: None,
+    "cy": lambda ex: MISTAKES.get(ex.id) or reference_code(ex),
+    "dee": stub_return,
+}
+
+
+def build_course(root: Path):
+    from .build import generate_assignments
+    shutil.copy(registry.kit_root() / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(registry.kit_root() / "source", root / "source")
+    # stock nbgrader fills the course's gradebook with the assignments and their grade cells
+    generate_assignments(root)
+    for chapter, name in registry.notebooks():
+        release = notebook.read(root / "release" / chapter / name)
+        for student, answer in CLASS.items():
+            codes = {e.id: answer(e) for e in registry.of_notebook(chapter, name)}
+            nb = notebook.with_solutions(release, {k: v for k, v in codes.items() if v is not None})
+            target = root / "submitted" / student / chapter / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, target)
+
+
+def run_demo(workers=None) -> int:
+    from .batch import GradingPool, run_batch
+    with tempfile.TemporaryDirectory(prefix="kit-demo-") as tmp, GradingPool(workers) as pool:
+        root = Path(tmp)
+        print("building the example class (stock nbgrader generate_assignment) ...")
+        build_course(root)
+        for chapter in registry.chapters():
+            run_batch(root, chapter, force=True, pool=pool)
+        print_table(root)
+    return 0
+
+
+def print_table(root: Path):
+    ids = [e.id for e in registry.EXERCISES]
+    width = max(len(i) for i in ids)
+    print()
+    print(f"{'exercise':{width}}  " + "  ".join(f"{s:>6}" for s in CLASS))
+    totals = dict.fromkeys(CLASS, 0.0)
+    for ex in registry.EXERCISES:
+        row = []
+        for student in CLASS:
+            path = root / "autograded" / student / ex.chapter / (Path(ex.notebook).stem + ".json")
+            report = json.loads(path.read_text()) if path.exists() else {}
+            score = next((e["score"] for e in report.get("exercises", []) if e["id"] == ex.id), 0.0)
+            totals[student] += score
+            row.append(f"{score:>6g}")
+        print(f"{ex.id:{width}}  " + "  ".join(row))
+    total = sum(e.points for e in registry.EXERCISES)
+    print(f"{'total / ' + format(total, 'g'):{width}}  " + "  ".join(f"{totals[s]:>6g}" for s in CLASS))
+    print("\nada: instructor's solutions; ben: blank notebooks; cy: the book's classic mistakes; "
+          "dee: patches torch.allclose & co. (full marks under stock nbgrader)")
