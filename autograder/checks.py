@@ -105,12 +105,12 @@ def timing_ratio(student, reference, *args, threshold: float = math.inf, rounds:
 
     Warm both up, pick a repeat count that makes one reference batch last about `batch_seconds`,
     then alternate student and reference batches and compare medians (noise on a shared machine hits
-    both alike). A student call already far over the threshold on its own ends the measurement early.
+    both alike). A student already far over the threshold in two single calls ends the measurement early.
     """
     reference.time(*args, kwargs=kwargs)
     student.time(*args, kwargs=kwargs, timeout=30)
     one = min(reference.time(*args, kwargs=kwargs) for _ in range(3))
-    first = student.time(*args, kwargs=kwargs, timeout=30)
+    first = min(student.time(*args, kwargs=kwargs, timeout=30) for _ in range(2))
     if first > 3 * threshold * one:
         return first / one
     repeat = max(1, min(2000, math.ceil(batch_seconds / max(one, 1e-6))))
@@ -123,9 +123,14 @@ def timing_ratio(student, reference, *args, threshold: float = math.inf, rounds:
     return statistics.median(s_times) / statistics.median(r_times)
 
 
-def expect_fast(student, reference, *args, threshold: float, call: str, hint: str = "", kwargs=None):
-    ratio = timing_ratio(student, reference, *args, threshold=threshold, kwargs=kwargs)
-    if ratio > threshold:
-        raise Mistake(f"{call} took {ratio:.1f}x the time of the reference solution on the same input "
-                      f"(allowed: up to {threshold:g}x).", hint)
-    return ratio
+def expect_fast(student, reference, *args, threshold: float, call: str, hint: str = "", kwargs=None,
+                tries: int = 3):
+    """Fail only if every one of `tries` measurements is over the threshold: noise on a busy machine only
+    ever adds time, so a correct answer is not failed by one preempted call, and a slow one stays slow."""
+    ratio = math.inf
+    for _ in range(tries):
+        ratio = min(ratio, timing_ratio(student, reference, *args, threshold=threshold, kwargs=kwargs))
+        if ratio <= threshold:
+            return ratio
+    raise Mistake(f"{call} took {ratio:.1f}x the time of the reference solution on the same input "
+                  f"(allowed: up to {threshold:g}x).", hint)

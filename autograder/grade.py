@@ -58,10 +58,22 @@ def pytest_main(args, plugin):
     return int(pytest.main(args, plugins=[plugin]))
 
 
+@contextlib.contextmanager
+def _threads(n: int):
+    """In-process grading uses the sandbox's thread count, so timings compare the same way."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _exercise_report(exercise, student, reference, device, unavailable="") -> ExerciseReport:
     start = time.perf_counter()
     report = ExerciseReport(exercise.id, float(exercise.points))
-    report.tests = run_grader(exercise, student, reference, device, unavailable)
+    with _threads(Limits().threads):
+        report.tests = run_grader(exercise, student, reference, device, unavailable)
     report.error = unavailable
     report.seconds = time.perf_counter() - start
     return report

@@ -191,10 +191,16 @@ class Implementation(_Caller):
 class Instance(_Caller):
     """An object built by `Implementation.new` that lives where the code runs."""
 
-    def __init__(self, owner: Implementation, handle: int):
-        self.owner, self.handle = owner, handle
+    def __init__(self, owner: Implementation, handle: int, method: str = "__call__"):
+        self.owner, self.handle, self.method_name = owner, handle, method
         self.transport, self.device = owner.transport, owner.device
         self.generation = owner.transport.generation
+
+    def bound(self, name: str) -> "Instance":
+        """The same object, calling its method or submodule `name` (e.g. "transpose_qkv", "W_q")."""
+        other = Instance(self.owner, self.handle, name)
+        other.generation = self.generation
+        return other
 
     def _request(self, msg, timeout=None):
         if self.transport.generation != self.generation:
@@ -202,7 +208,7 @@ class Instance(_Caller):
         return super()._request(msg, timeout)
 
     def _target(self):
-        return {"handle": self.handle, "method": "__call__"}
+        return {"handle": self.handle, "method": self.method_name}
 
     def method(self, name, *args):
         self._request({"op": "method", "handle": self.handle, "method": name, "args": list(args)})

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from . import protocol
+from . import isolation, protocol, registry
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ class Worker:
         self.limits = limits
         self.scratch = tempfile.mkdtemp(prefix="autograder-")
         self.conn, child = ctx.Pipe(duplex=True)
-        cfg = {"device": device, "scratch": self.scratch, "memory_bytes": limits.memory_bytes,
+        roots = sorted({str(registry.kit_root()), os.getcwd()})  # folders whose secrets the worker must not see
+        cfg = {"device": device, "scratch": self.scratch, "roots": roots, "memory_bytes": limits.memory_bytes,
                "output_bytes": limits.output_bytes, "threads": limits.threads,
                "call_timeout": limits.call_seconds}
         from .worker import serve
@@ -123,6 +124,9 @@ class Worker:
             if self.proc.is_alive():  # killed before it made its own process group
                 self.proc.kill()
             self.proc.join(5)
+            # anything it left behind: processes that changed their group, or daemonised
+            if os.geteuid() == 0:
+                isolation.kill_user(isolation.worker_uid(self.proc.pid))
         self.conn.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 

@@ -102,6 +102,7 @@ class Session:
         self.call_timeout = call_timeout
         self.handles = {}
         self.last = None
+        self.isolation = []   # OS-level measures in force (set by the sandboxed worker)
 
     # -- requests -------------------------------------------------------------------------------
     def handle(self, req: dict) -> dict:
@@ -120,7 +121,8 @@ class Session:
         previous = os.environ.get("NBGRADER_EXECUTION")
         os.environ["NBGRADER_EXECUTION"] = "autograde"  # lessons skip their demos while grading
         try:
-            return {"cells": [self._exec_cell(c, req.get("cell_timeout")) for c in req["cells"]]}
+            return {"cells": [self._exec_cell(c, req.get("cell_timeout")) for c in req["cells"]],
+                    "isolation": list(self.isolation)}
         finally:
             if previous is None:
                 os.environ.pop("NBGRADER_EXECUTION", None)
@@ -145,8 +147,9 @@ class Session:
     def _target(self, req):
         if req.get("handle") is not None:
             obj = self.handles[int(req["handle"])]
-            method = req.get("method") or "__call__"
-            return obj if method == "__call__" else getattr(obj, method)
+            for part in (req.get("method") or "__call__").split("."):
+                obj = obj if part == "__call__" else getattr(obj, part)
+            return obj
         name = req["symbol"]
         if name not in self.ns:
             raise NameError(f"name '{name}' is not defined (run the cell that defines it)")

@@ -15,15 +15,16 @@ import sys
 
 import torch  # noqa: F401 - preloaded into the template process on purpose
 
-from . import protocol
+from . import isolation, protocol
 from .session import Session, describe_error
 
 KEEP_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
 def _limit_self(cfg):
-    os.setsid()  # own process group: the trusted side kills it with everything it spawned
+    os.setsid()  # own session: the trusted side kills it with everything it spawned
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    isolation_applied = isolation.enter(cfg["scratch"], cfg["roots"])
     out_cap = int(cfg["output_bytes"])
     resource.setrlimit(resource.RLIMIT_FSIZE, (out_cap, out_cap))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the cap fail instead of killing us
@@ -47,12 +48,14 @@ def _limit_self(cfg):
     os.close(fd)
     sys.stdin = open(os.devnull)  # noqa: SIM115
     torch.set_num_threads(int(cfg["threads"]))
+    return isolation_applied
 
 
 def serve(conn, cfg):
     """Entry point of the worker process (a multiprocessing target)."""
-    _limit_self(cfg)
+    applied = _limit_self(cfg)
     session = Session(cfg["device"], call_timeout=cfg.get("call_timeout"))
+    session.isolation = applied
     while True:
         try:
             data = conn.recv_bytes()
