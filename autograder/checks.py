@@ -100,36 +100,40 @@ def expect_not_used(seen, names, call: str, hint: str):
 # -- timing -------------------------------------------------------------------------------------------
 
 def timing_ratio(student, reference, *args, threshold: float = math.inf, rounds: int = 5,
-                 batch_seconds: float = 0.03, kwargs=None) -> float:
+                 batch_seconds: float = 0.03, kwargs=None, grad_enabled: bool = False) -> float:
     """Student time over reference time, same inputs, same run, measured from the trusted side.
 
-    Warm both up, pick a repeat count that makes one reference batch last about `batch_seconds`,
-    then alternate student and reference batches and compare medians (noise on a shared machine hits
-    both alike). A student already far over the threshold in two single calls ends the measurement early.
+    Warm both up (the first calls on a new tensor size can be 100x slower), pick a repeat count that makes
+    one reference batch last about `batch_seconds`, then alternate student and reference batches and compare
+    medians (noise on a shared machine hits both alike). A student already far over the threshold in two
+    single calls ends the measurement early. `grad_enabled` times with autograd on (training mode, for code
+    that decides its mode by torch.is_grad_enabled()).
     """
-    reference.time(*args, kwargs=kwargs)
-    student.time(*args, kwargs=kwargs, timeout=30)
-    one = min(reference.time(*args, kwargs=kwargs) for _ in range(3))
-    first = min(student.time(*args, kwargs=kwargs, timeout=30) for _ in range(2))
+    on = {"kwargs": kwargs, "grad_enabled": grad_enabled}
+    for _ in range(3):
+        reference.time(*args, **on)
+    student.time(*args, **on, timeout=30)
+    one = min(reference.time(*args, **on) for _ in range(3))
+    first = min(student.time(*args, **on, timeout=30) for _ in range(2))
     if first > 3 * threshold * one:
         return first / one
     repeat = max(1, min(2000, math.ceil(batch_seconds / max(one, 1e-6))))
     ref_batch = one * repeat
     s_times, r_times = [], []
     for _ in range(rounds):
-        r_times.append(reference.time(*args, repeat=repeat, kwargs=kwargs))
-        s_times.append(student.time(*args, repeat=repeat, kwargs=kwargs,
-                                    timeout=max(30.0, 3 * threshold * ref_batch)))
+        r_times.append(reference.time(*args, repeat=repeat, **on))
+        s_times.append(student.time(*args, repeat=repeat, **on, timeout=max(30.0, 3 * threshold * ref_batch)))
     return statistics.median(s_times) / statistics.median(r_times)
 
 
 def expect_fast(student, reference, *args, threshold: float, call: str, hint: str = "", kwargs=None,
-                tries: int = 3):
+                grad_enabled: bool = False, tries: int = 3):
     """Fail only if every one of `tries` measurements is over the threshold: noise on a busy machine only
     ever adds time, so a correct answer is not failed by one preempted call, and a slow one stays slow."""
     ratio = math.inf
     for _ in range(tries):
-        ratio = min(ratio, timing_ratio(student, reference, *args, threshold=threshold, kwargs=kwargs))
+        ratio = min(ratio, timing_ratio(student, reference, *args, threshold=threshold, kwargs=kwargs,
+                                        grad_enabled=grad_enabled))
         if ratio <= threshold:
             return ratio
     raise Mistake(f"{call} took {ratio:.1f}x the time of the reference solution on the same input "

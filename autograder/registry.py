@@ -36,6 +36,16 @@ EXERCISES: tuple[Exercise, ...] = (
              "4.1, 4.4, 4.5.2"),
     Exercise("ch05-dropout_layer", "ch05", "dropout.ipynb", "dropout_layer", 10, "ch05_dropout_layer",
              "5.6"),
+    Exercise("ch07-corr2d", "ch07", "convolutions.ipynb", "corr2d", 10, "ch07_corr2d", "7.2"),
+    Exercise("ch08-batch_norm", "ch08", "batch_norm.ipynb", "batch_norm", 10, "ch08_batch_norm", "8.5"),
+    Exercise("ch08-BatchNorm", "ch08", "batch_norm.ipynb", "BatchNorm", 10, "ch08_BatchNorm", "8.5.3",
+             kind="class"),
+    Exercise("ch10-LSTMScratch", "ch10", "lstm.ipynb", "LSTMScratch", 10, "ch10_LSTMScratch", "10.1",
+             kind="class"),
+    Exercise("ch11-masked_softmax", "ch11", "attention.ipynb", "masked_softmax", 10, "ch11_masked_softmax",
+             "11.3"),
+    Exercise("ch11-MultiHeadAttention", "ch11", "attention.ipynb", "MultiHeadAttention", 10,
+             "ch11_MultiHeadAttention", "11.5", kind="class"),
 )
 
 BY_ID = {e.id: e for e in EXERCISES}
