@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from . import notebook, registry
+from . import notebook, registry, static
 from .impl import Implementation, LocalTransport, RemoteTransport, Unavailable
 from .plugin import GradingPlugin
 from .report import ExerciseReport, NotebookReport
@@ -111,12 +111,24 @@ def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
     device = torch.device(device) if device else default_device()
     src = notebook.source_notebook(exercise)
     cells, _ = notebook.program(exercise, notebook.with_solutions(src, {exercise.id: code}), src)
-    session = Session(device)
-    session.handle({"op": "load", "cells": cells})
-    student = Implementation(LocalTransport(session), exercise.symbol, device)
+    transport = LocalTransport(Session(device))
+    transport.source = notebook.student_source(cells)
+    reason = tampering_reason(transport.source)
+    if not reason:
+        transport.session.handle({"op": "load", "cells": cells})
+    student = Implementation(transport, exercise.symbol, device)
     reference = _local_reference(exercise_id, str(device))
-    reason = "" if student.defined() else f"{exercise.symbol} is not defined"
+    reason = reason or ("" if student.defined() else f"{exercise.symbol} is not defined")
     return _exercise_report(exercise, student, reference, device, reason)
+
+
+def tampering_reason(source: str) -> str:
+    found = static.tampering(source)
+    if not found:
+        return ""
+    return ("Your code reaches beyond the exercise (" + "; ".join(found) + "). A solution computes its "
+            "result from its inputs only; code that patches modules, the grader or the process gets no "
+            "credit for this exercise.")
 
 
 def notebook_score(exercise_id: str, obj) -> float:
@@ -148,11 +160,15 @@ class References:
         self.workers.clear()
 
 
-def grade_exercise(exercise, nb, device, limits: Limits, references: References) -> ExerciseReport:
+def grade_exercise(exercise, nb, device, limits: Limits, references: References, screen: bool = True
+                   ) -> ExerciseReport:
     cells, found = notebook.program(exercise, nb)
-    student = Implementation(RemoteTransport(cells, str(device), limits), exercise.symbol, device)
+    transport = RemoteTransport(cells, str(device), limits)
+    transport.source = notebook.student_source(cells)
+    student = Implementation(transport, exercise.symbol, device)
     try:
-        reason = _why_unavailable(exercise, student, found)
+        # tampering is judged on the text, before any of it runs
+        reason = (tampering_reason(transport.source) if screen else "") or _why_unavailable(exercise, student, found)
         return _exercise_report(exercise, student, references.get(exercise), device, reason)
     finally:
         student.close()
@@ -177,8 +193,10 @@ def _why_unavailable(exercise, student, found) -> str:
     return f"{exercise.symbol} is not defined after running your notebook: check the name in the solution cell."
 
 
-def grade_notebook(path, device=None, limits: Limits = Limits(), references: References | None = None
-                   ) -> NotebookReport:
+def grade_notebook(path, device=None, limits: Limits = Limits(), references: References | None = None,
+                   screen: bool = True) -> NotebookReport:
+    """Grade every exercise of a notebook in sandboxed workers. `screen=False` skips the check of the
+    source text for tampering (tests use it to prove the sandbox alone contains hostile code)."""
     path = Path(path)
     device = torch.device(device) if device else default_device()
     report = NotebookReport(path.name)
@@ -196,7 +214,7 @@ def grade_notebook(path, device=None, limits: Limits = Limits(), references: Ref
     references = references or References(device, limits)
     try:
         for exercise in registry.of_notebook(*lesson):
-            report.exercises.append(grade_exercise(exercise, nb, device, limits, references))
+            report.exercises.append(grade_exercise(exercise, nb, device, limits, references, screen))
     finally:
         if own:
             references.close()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from . import static
 from .sandbox import Limits, Worker, WorkerGone
 from .session import Session
 
@@ -61,6 +62,7 @@ class _Transport:
     generation = 0
     gone = None
     strikes = 0
+    source = ""   # the student's own code, for checks on the text (see static.py)
 
     def note_error(self, error: dict):
         """Count hangs and memory blow-ups; after a few, the exercise's remaining checks are not run."""
@@ -150,7 +152,10 @@ class _Caller:
                                "watch": watch}, timeout)
         value = _to(reply.get("value"), self.device)
         argv = _to(reply.get("args"), self.device) if return_args else None
-        return Outcome(value, argv, list(reply.get("seen", [])))
+        seen = set(reply.get("seen", []))
+        if watch and self.transport.source:  # what the worker reports, and what the text shows
+            seen |= static.banned_names(self.transport.source, watch.get("functions", []))
+        return Outcome(value, argv, sorted(seen))
 
     def __call__(self, *args, **kwargs):
         return self.run(*args, kwargs=kwargs).value

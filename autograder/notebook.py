@@ -137,6 +137,11 @@ def with_solutions(nb, codes: dict) -> nbformat.NotebookNode:
     return nb
 
 
+def student_source(cells) -> str:
+    """The code the student wrote, out of a program: the solution cell and any cells they added."""
+    return "\n\n".join(c["source"] for c in cells if c["name"].startswith(("solution ", "your cell ")))
+
+
 def lesson_of(nb, filename: str = "") -> tuple[str, str] | None:
     """(chapter, notebook) of a submission: by the grade_ids it carries, else by its file name."""
     ids = {grade_id(c) for c in nb.cells if grade_id(c)}

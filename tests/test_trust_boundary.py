@@ -1,6 +1,9 @@
 """Student code runs in a sandboxed worker: tampering, hangs, memory blow-ups and exits earn nothing and
 cost nothing else (issue: the trust boundary). Each hostile softmax submission is graded, then an honest
-dropout submission in the same grading process must still get full marks."""
+dropout submission in the same grading process must still get full marks.
+
+These run with the source screen off (`screen=False`): the sandbox alone must contain them. The screen,
+which rejects most of them before they run, is tested at the end."""
 import json
 import subprocess
 import sys
@@ -64,7 +67,7 @@ def test_hostile_submission_earns_nothing_and_costs_nothing_else(name, submissio
     code, reason = HOSTILE[name]
     hostile = submission("ch04-softmax", code)
     honest = submission("ch05-dropout_layer", reference_code("ch05-dropout_layer"))
-    report = grade_notebook(hostile, device="cpu", limits=TEST_LIMITS, references=references)
+    report = grade_notebook(hostile, device="cpu", limits=TEST_LIMITS, references=references, screen=False)
     assert report.score == 0, report.exercises[0].summary()
     messages = " ".join(t.message for e in report.exercises for t in e.tests).lower()
     assert reason in messages, report.exercises[0].summary()
@@ -108,3 +111,15 @@ def test_unreadable_notebooks_get_a_clear_message(tmp_path):
         (tmp_path / name).write_bytes(data)
         report = grade_notebook(tmp_path / name, device="cpu", limits=TEST_LIMITS)
         assert report.score == 0 and words[name] in report.error, report.error
+
+
+def test_the_source_screen_names_what_it_found(submission, references):
+    expected = {"patches torch.allclose": "assigns to torch.allclose",
+                "plants a fake autograder module": "uses sys.modules",
+                "calls os._exit(0)": "uses os._exit",
+                "sleeps in native code past the limit": "imports signal"}
+    for name, words in expected.items():
+        report = grade_notebook(submission("ch04-softmax", HOSTILE[name][0]), device="cpu", limits=TEST_LIMITS,
+                                references=references)
+        (ex,) = report.exercises
+        assert ex.score == 0 and words in ex.error and "reaches beyond the exercise" in ex.error, ex.summary()
