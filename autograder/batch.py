@@ -77,20 +77,21 @@ def is_current(course: Path, sub: Submission) -> bool:
 _REFERENCES = None
 
 
-def grade_bytes(name: str, data: bytes, device: str | None = None) -> dict:
+def grade_bytes(name: str, data: bytes, device: str | None = None, limits=None) -> dict:
     """Grade one notebook given as bytes (so a remote Dask worker needs no shared file system)."""
     global _REFERENCES
     from .grade import References, default_device, grade_notebook
     from .sandbox import Limits
     import torch
     dev = torch.device(device) if device else default_device()
+    limits = limits or Limits()
     if _REFERENCES is None:
-        _REFERENCES = References(dev, Limits())
+        _REFERENCES = References(dev, limits)
     with tempfile.TemporaryDirectory(prefix="kit-batch-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
         start = time.perf_counter()
-        report = grade_notebook(path, device=dev, references=_REFERENCES).to_json()
+        report = grade_notebook(path, device=dev, limits=limits, references=_REFERENCES).to_json()
     report["seconds"] = round(time.perf_counter() - start, 3)
     return report
 
@@ -161,22 +162,24 @@ def write_csv(course: Path, assignment: str, rows: list[dict]) -> Path:
 
 # -- the job -------------------------------------------------------------------------------------------
 
-def _warm_up(device):
-    """Pool initializer: start the sandbox template and the reference workers before work arrives."""
+def _warm_up(device, limits):
+    """Pool initializer: start the sandbox template before work arrives."""
     global _REFERENCES
     from .grade import References, default_device
-    from .sandbox import Limits, Worker
+    from .sandbox import Worker
     import torch
-    _REFERENCES = References(torch.device(device) if device else default_device(), Limits())
-    with Worker("cpu", Limits()):
+    _REFERENCES = References(torch.device(device) if device else default_device(), limits)
+    with Worker("cpu", limits):
         pass
 
 
 class GradingPool:
     """Where submissions are graded: a local process pool, or an existing Dask cluster."""
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None, device: str | None = None):
-        self.device = device
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, device: str | None = None,
+                 limits=None):
+        from .sandbox import Limits
+        self.device, self.limits = device, limits or Limits()
         if scheduler:
             from distributed import Client
             self.client, self.pool = Client(scheduler), None
@@ -185,17 +188,17 @@ class GradingPool:
             self.client = None
             self.pool = ProcessPoolExecutor(workers or os.cpu_count() or 1,
                                             mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_warm_up, initargs=(device,))
+                                            initializer=_warm_up, initargs=(device, self.limits))
 
     def grade(self, subs: list[Submission]):
         """Yield (submission, report) as they finish."""
         if self.client is not None:
             from distributed import as_completed as dask_completed
-            futures = {self.client.submit(grade_bytes, s.path.name, s.path.read_bytes(), self.device,
+            futures = {self.client.submit(grade_bytes, s.path.name, s.path.read_bytes(), self.device, self.limits,
                                           pure=False): s for s in subs}
             done = dask_completed(futures)
         else:
-            futures = {self.pool.submit(grade_bytes, s.path.name, s.path.read_bytes(), self.device): s
+            futures = {self.pool.submit(grade_bytes, s.path.name, s.path.read_bytes(), self.device, self.limits): s
                        for s in subs}
             done = as_completed(futures)
         for fut in done:
@@ -221,7 +224,7 @@ class GradingPool:
 
 
 def run_batch(course: Path, assignment: str, workers=None, scheduler=None, force=False, device=None,
-              progress=True, pool: GradingPool | None = None) -> int:
+              progress=True, pool: GradingPool | None = None, limits=None) -> int:
     course = Path(course)
     subs = find_submissions(course, assignment)
     if not subs:
@@ -233,7 +236,7 @@ def run_batch(course: Path, assignment: str, workers=None, scheduler=None, force
     from tqdm import tqdm
     writer = GradebookWriter(course, assignment)
     own = pool is None
-    pool = pool or GradingPool(workers, scheduler, device)
+    pool = pool or GradingPool(workers, scheduler, device, limits)
     rows, failed = [], []
     start = time.perf_counter()
     bar = tqdm(total=len(todo), unit="nb", disable=not progress, dynamic_ncols=True, desc=assignment)

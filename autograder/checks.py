@@ -91,10 +91,14 @@ def expect_unmodified(before, after, name: str, call: str, hint: str = ""):
                       hint or "work on a copy (X.clone()) or use out-of-place operations.")
 
 
+class BannedOp(Mistake):
+    """The library op the exercise re-implements was used: the exercise was not done, so it earns nothing."""
+
+
 def expect_not_used(seen, names, call: str, hint: str):
     used = sorted(set(seen) & set(names))
     if used:
-        raise Mistake(f"{call} used {', '.join(used)}, which this exercise asks you to write yourself.", hint)
+        raise BannedOp(f"{call} used {', '.join(used)}, which this exercise asks you to write yourself.", hint)
 
 
 # -- timing -------------------------------------------------------------------------------------------

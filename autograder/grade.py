@@ -33,8 +33,8 @@ class GraderBroken(Exception):
     """The grader itself did not run (import error, no tests): a kit bug, never the student's fault."""
 
 
-def run_grader(exercise, student, reference, device, unavailable: str = "") -> list:
-    """Run the exercise's pytest module against `student`; return its TestResults."""
+def run_grader(exercise, student, reference, device, unavailable: str = "") -> GradingPlugin:
+    """Run the exercise's pytest module against `student`; the plugin holds its TestResults."""
     plugin = GradingPlugin(exercise, student, reference, device, unavailable)
     module = importlib.import_module(exercise.grader_module)
     args = [module.__file__, "-q", "-p", "no:cacheprovider", "--noconftest", "--capture=sys",
@@ -50,7 +50,7 @@ def run_grader(exercise, student, reference, device, unavailable: str = "") -> l
     if not plugin.results or code not in (0, 1):
         raise GraderBroken(f"grader {exercise.grader_module} did not run (pytest exit {code}):\n"
                            f"{out.getvalue()[-3000:]}")
-    return plugin.results
+    return plugin
 
 
 def pytest_main(args, plugin):
@@ -73,7 +73,8 @@ def _exercise_report(exercise, student, reference, device, unavailable="") -> Ex
     start = time.perf_counter()
     report = ExerciseReport(exercise.id, float(exercise.points))
     with _threads(Limits().threads):
-        report.tests = run_grader(exercise, student, reference, device, unavailable)
+        plugin = run_grader(exercise, student, reference, device, unavailable)
+    report.tests, report.no_credit = plugin.results, plugin.no_credit
     report.error = unavailable
     report.seconds = time.perf_counter() - start
     return report

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from .checks import BannedOp
 from .impl import FATAL, StudentError, Unavailable
 from .report import TestResult
 
@@ -16,6 +17,8 @@ def message_for(exc: BaseException) -> str:
     if isinstance(exc, StudentError) and exc.type in FATAL:
         where = f"\n{exc.where}" if exc.where else ""
         return f"Your code {FATAL[exc.type]}.{where}"
+    if isinstance(exc, StudentError) and exc.type == "OSError" and "File too large" in exc.message:
+        return "Your code printed more than the output limit allows (a print inside a loop?)."
     if isinstance(exc, StudentError):
         where = f"\n{exc.where}" if exc.where else ""
         return f"Your code raised {exc.type}: {exc.message}{where}"
@@ -29,6 +32,7 @@ class GradingPlugin:
         self._exercise, self._student, self._reference = exercise, student, reference
         self._device, self._unavailable = device, unavailable
         self.results: list[TestResult] = []
+        self.no_credit = ""   # set when a check finds the exercise was not done (a banned library op)
 
     @pytest.fixture
     def student(self):
@@ -58,5 +62,9 @@ class GradingPlugin:
         marker = item.get_closest_marker("points")
         points = float(marker.args[0]) if marker else 0.0
         if rep.when == "call" or (rep.when == "setup" and not rep.passed):
-            msg = message_for(call.excinfo.value) if call.excinfo is not None else ""
+            exc = call.excinfo.value if call.excinfo is not None else None
+            msg = message_for(exc) if exc is not None else ""
             self.results.append(TestResult(item.name, points, rep.passed, msg))
+            if isinstance(exc, BannedOp) and not self.no_credit:
+                self.no_credit = ("No credit for this exercise: it calls the library function it asks you to "
+                                  f"write. {msg}")

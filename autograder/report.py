@@ -19,10 +19,11 @@ class ExerciseReport:
     tests: list[TestResult] = field(default_factory=list)
     error: str = ""           # why the exercise could not be graded at all, if so
     seconds: float = 0.0
+    no_credit: str = ""       # why the exercise earns nothing although some checks passed
 
     @property
     def score(self) -> float:
-        if not self.tests:
+        if not self.tests or self.no_credit:
             return 0.0
         earned = sum(t.points for t in self.tests if t.passed)
         return round(min(earned, self.max_score), 4)
@@ -30,15 +31,15 @@ class ExerciseReport:
     def to_json(self) -> dict:
         d = {"id": self.id, "score": self.score, "max_score": self.max_score,
              "tests": [asdict(t) for t in self.tests]}
-        if self.error:
-            d["error"] = self.error
+        if self.error or self.no_credit:
+            d["error"] = self.error or self.no_credit
         d["seconds"] = round(self.seconds, 3)
         return d
 
     def summary(self) -> str:
         lines = [f"{self.id}: {self.score:g} / {self.max_score:g}"]
-        if self.error:
-            lines.append(f"  {self.error}")
+        if self.error or self.no_credit:
+            lines.append(f"  {self.error or self.no_credit}")
         for t in self.tests:
             if not t.passed:
                 lines.append(f"  - {t.name} (-{t.points:g}): {t.message}")

@@ -11,13 +11,18 @@ import ast
 
 # modules an exercise has no use for, and that reach the grading machinery or the machine
 FORBIDDEN_MODULES = {"autograder", "ctypes", "builtins", "signal", "subprocess", "socket", "multiprocessing",
-                     "gc", "inspect", "resource", "pty", "threading", "importlib", "sysconfig", "shutil"}
+                     "gc", "inspect", "resource", "pty", "threading", "importlib", "sysconfig", "shutil",
+                     "io", "pathlib", "tempfile", "sqlite3", "pickle", "marshal", "glob"}
+# the exercises compute from their arguments: none reads or writes files
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "globals", "vars", "breakpoint", "setattr",
-                   "delattr"}
-FORBIDDEN_ATTRS = {"modules", "_getframe", "fork", "forkpty", "kill", "killpg", "_exit", "system", "popen",
-                   "execv", "execve", "execvp", "spawnv", "setrlimit", "settrace", "setprofile", "__builtins__",
-                   "__globals__", "__code__", "__subclasses__", "f_back", "f_globals", "_C", "_python_dispatch",
-                   "overrides", "_disable_torch_function", "perf_counter", "monotonic", "process_time"}
+                   "delattr", "open"}
+FORBIDDEN_ATTRS = {"modules", "_getframe", "setrlimit", "settrace", "setprofile", "__builtins__", "__globals__",
+                   "__code__", "__subclasses__", "f_back", "f_globals", "_C", "_python_dispatch", "overrides",
+                   "_disable_torch_function", "perf_counter", "monotonic", "process_time"}
+# on the os module: processes, files and the environment
+OS_ATTRS = {"fork", "forkpty", "kill", "killpg", "_exit", "system", "popen", "execv", "execve", "execvp", "spawnv",
+            "environ", "getenv", "putenv", "remove", "unlink", "rename", "replace", "rmdir", "makedirs", "listdir",
+            "scandir", "walk", "chdir", "open"}
 
 
 def _dotted(node) -> str:
@@ -50,7 +55,8 @@ def tampering(source: str) -> list[str]:
                 modules |= {a.asname or a.name for a in node.names}
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS | {"__builtins__"}:
             found.append(f"uses {node.id}")
-        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRS:
+        elif isinstance(node, ast.Attribute) and (
+                node.attr in FORBIDDEN_ATTRS or (node.attr in OS_ATTRS and _dotted(node).startswith("os."))):
             found.append(f"uses {_dotted(node)}")
     modules |= {"torch", "nn", "F", "math", "time", "os", "sys", "np", "numpy"}
     for node in ast.walk(tree):
