@@ -98,6 +98,10 @@ def program(exercise: Exercise, submission, source=None) -> tuple[list[dict], bo
     """
     source = source if source is not None else source_notebook(exercise)
     src_ids = {grade_id(c) for c in source.cells if grade_id(c)}
+    # the lesson's own cells, as source/ or release/ has them: a copy that lost its metadata is not the
+    # student's code (and the lesson's version runs anyway)
+    lesson_texts = {t.strip() for c in source.cells if c.get("cell_type") == "code"
+                    for t in (source_text(c), strip_hidden_tests(source_text(c)))}
     own = {}
     extras: dict[str | None, list] = {}
     anchor = None
@@ -108,7 +112,7 @@ def program(exercise: Exercise, submission, source=None) -> tuple[list[dict], bo
         if gid in src_ids:
             own.setdefault(gid, cell)
             anchor = gid
-        elif not is_test(cell) and not gid:
+        elif not is_test(cell) and not gid and source_text(cell).strip() not in lesson_texts:
             extras.setdefault(anchor, []).append({"name": f"your cell {i + 1}", "source": source_text(cell)})
     cells = list(extras.get(None, []))
     found = False
