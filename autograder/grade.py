@@ -33,11 +33,12 @@ class GraderBroken(Exception):
     """The grader itself did not run (import error, no tests): a kit bug, never the student's fault."""
 
 
-def run_grader(exercise, student, reference, device, unavailable: str = "") -> GradingPlugin:
-    """Run the exercise's pytest module against `student`; the plugin holds its TestResults."""
+def run_grader(exercise, student, reference, device, unavailable: str = "", keyword: str = "") -> GradingPlugin:
+    """Run the exercise's pytest module against `student`; the plugin holds its TestResults.
+    `keyword` selects tests as pytest's -k does (benchmarks use it to run only the timing test)."""
     plugin = GradingPlugin(exercise, student, reference, device, unavailable)
     module = importlib.import_module(exercise.grader_module)
-    args = [module.__file__, "-q", "-p", "no:cacheprovider", "--noconftest", "--capture=sys",
+    args = [module.__file__, *(["-k", keyword] if keyword else []), "-q", "-p", "no:cacheprovider", "--noconftest", "--capture=sys",
             "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
             "-W", "ignore", "-p", "no:randomly", "-p", "no:xdist",
             # its end-of-session gc.collect() costs ~0.2 s a run and finds nothing here
