@@ -16,8 +16,16 @@ import nbformat
 
 from . import notebook, registry
 
-# cy's mistakes, by exercise (exercises not listed here get cy's correct answer)
+# cy's mistakes, by exercise: a whole solution cell, or (text, replacement) applied to the reference
 MISTAKES = {
+    "ch07-corr2d": ("K[a, b]", "K[h - 1 - a, w - 1 - b]"),               # a flipped kernel: convolution
+    "ch08-batch_norm": ("var = ((X - mean) ** 2).mean(dim=dims, keepdim=True)",
+                        "var = X.var(dim=dims, keepdim=True)"),          # PyTorch's unbiased variance
+    "ch08-BatchNorm": ("self.moving_var = torch.ones(shape)", "self.moving_var = torch.zeros(shape)"),
+    "ch10-LSTMScratch": ("C = F * C + I * C_tilde", "C = I * C + F * C_tilde"),   # input and forget gates swapped
+    "ch11-masked_softmax": ("torch.repeat_interleave(valid_lens, shape[1])", "valid_lens.repeat(shape[1])"),
+    "ch11-MultiHeadAttention": ("torch.repeat_interleave(\n                valid_lens, repeats=self.num_heads, dim=0)",
+                                "valid_lens.repeat(self.num_heads, *([1] * (valid_lens.dim() - 1)))"),
     "ch04-softmax": """
 def softmax(X):
     X_exp = torch.exp(X)          # book 4.1: overflows for large logits
@@ -57,10 +65,23 @@ def stub_return(exercise) -> str:
     return TAMPER + f"\ndef {exercise.symbol}(X, *args, **kwargs):\n    return X\n"
 
 
+def mistaken(exercise) -> str:
+    mistake = MISTAKES.get(exercise.id)
+    if mistake is None:
+        return reference_code(exercise)
+    if isinstance(mistake, str):
+        return mistake
+    old, new = mistake
+    code = reference_code(exercise)
+    if old not in code:
+        raise LookupError(f"demo mistake for {exercise.id} no longer matches its reference solution: {old!r}")
+    return code.replace(old, new)
+
+
 CLASS = {
-    "ada": lambda ex: reference_code(ex),
+    "ada": reference_code,
     "ben": lambda ex: None,
-    "cy": lambda ex: MISTAKES.get(ex.id) or reference_code(ex),
+    "cy": mistaken,
     "dee": stub_return,
 }
 
