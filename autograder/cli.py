@@ -37,8 +37,20 @@ def _build(args) -> int:
     return build.main(check=args.check, chapters=args.chapter or None)
 
 
+def markdown_table() -> str:
+    """The exercises table of README.md (a test keeps the README equal to this)."""
+    from .registry import EXERCISES
+    rows = ["| exercise | what the student writes | book | points | lesson |", "|---|---|---|---|---|"]
+    rows += [f"| `{e.id}` | {'class ' if e.kind == 'class' else ''}`{e.symbol}` | {e.book} | {e.points:g} | "
+             f"`source/{e.chapter}/{e.notebook}` |" for e in EXERCISES]
+    return "\n".join(rows)
+
+
 def _list(args) -> int:
     from .registry import EXERCISES
+    if args.markdown:
+        print(markdown_table())
+        return 0
     print(f"{'exercise':28} {'book':16} {'points':>6}  notebook")
     for e in EXERCISES:
         print(f"{e.id:28} {e.book:16} {e.points:>6g}  source/{e.chapter}/{e.notebook}")
@@ -74,6 +86,7 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_build)
 
     ls = sub.add_parser("list", help="list the exercises")
+    ls.add_argument("--markdown", action="store_true", help="as the table in README.md")
     ls.set_defaults(func=_list)
     return p
 

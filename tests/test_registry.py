@@ -1,0 +1,19 @@
+"""The registry is the one list of exercises: everything that lists them agrees with it."""
+import importlib
+
+from autograder import registry
+from autograder.cli import markdown_table
+
+
+def test_readme_table_is_the_registry():
+    readme = (registry.kit_root() / "README.md").read_text()
+    assert markdown_table() in readme, "README's exercises table is stale: paste `autograder list --markdown`"
+
+
+def test_every_exercise_has_a_grader_a_lesson_and_a_proof():
+    root = registry.kit_root()
+    for ex in registry.EXERCISES:
+        assert ex.id == f"{ex.chapter}-{ex.symbol}"
+        importlib.import_module(ex.grader_module)
+        assert (root / "source" / ex.chapter / ex.notebook).exists()
+        assert (root / "tests" / "graders" / f"test_{ex.grader}.py").exists(), f"no proof file for {ex.id}"
