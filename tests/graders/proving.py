@@ -3,6 +3,8 @@
 Graders run in-process here (`grade_code`: same Session and pytest plugin as the sandbox, no worker),
 so the whole matrix of variants stays fast; tests/test_trust_boundary.py covers the sandbox itself.
 """
+import pytest
+
 from autograder import notebook, registry
 from autograder.grade import grade_code
 
@@ -46,3 +48,25 @@ def assert_mutant_caught(exercise_id, code, tests, words):
     assert all(w.lower() in text for w in words), f"message should mention {words}\n{report.summary()}"
     return report
 
+
+
+def standard_proofs(exercise_id, mutants, prepare=lambda code: code):
+    """The three proofs every grader owes, as test functions for a proof module to bind:
+
+        test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)
+
+    `mutants` maps a name to (code, test-name prefixes that must fail, words the message must contain);
+    `prepare` turns a mutant's code into a whole solution cell (e.g. adds a shared reference part)."""
+    def test_reference_gets_full_marks():
+        assert_full_marks(exercise_id, solution_cell("source", exercise_id))
+
+    def test_stub_gets_zero():
+        report = assert_zero(exercise_id, solution_cell("release", exercise_id))
+        assert all("NotImplementedError" in t.message for t in report.tests), report.summary()
+
+    @pytest.mark.parametrize("name", list(mutants))
+    def test_mutant_loses_points(name):
+        code, tests, words = mutants[name]
+        assert_mutant_caught(exercise_id, prepare(code), tests, words)
+
+    return test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points

@@ -1,7 +1,5 @@
 """ch04-softmax's grader: reference full marks, stub zero, every classic mistake loses points."""
-import pytest
-
-from .proving import assert_full_marks, assert_mutant_caught, assert_zero, solution_cell
+from .proving import assert_full_marks, standard_proofs
 
 EX = "ch04-softmax"
 
@@ -71,9 +69,6 @@ def softmax(X):
 }
 
 
-def test_reference_gets_full_marks():
-    assert_full_marks(EX, solution_cell("source", EX))
-
 
 def test_book_stable_code_gets_full_marks():
     assert_full_marks(EX, """
@@ -83,12 +78,4 @@ def softmax(X):
 """)
 
 
-def test_stub_gets_zero():
-    report = assert_zero(EX, solution_cell("release", EX))
-    assert "NotImplementedError" in report.tests[0].message
-
-
-@pytest.mark.parametrize("name", list(MUTANTS))
-def test_mutant_loses_points(name):
-    code, tests, words = MUTANTS[name]
-    assert_mutant_caught(EX, code, tests, words)
+test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)

@@ -1,7 +1,5 @@
 """ch05-dropout_layer's grader: reference full marks, stub zero, every classic mistake loses points."""
-import pytest
-
-from .proving import assert_full_marks, assert_mutant_caught, assert_zero, failed, solution_cell
+from .proving import failed, standard_proofs
 from autograder.grade import grade_code
 
 EX = "ch05-dropout_layer"
@@ -84,9 +82,6 @@ def dropout_layer(X, dropout):
 }
 
 
-def test_reference_gets_full_marks():
-    assert_full_marks(EX, solution_cell("source", EX))
-
 
 def test_book_code_loses_only_the_device_check():
     report = grade_code(EX, BOOK_5_6)
@@ -95,11 +90,4 @@ def test_book_code_loses_only_the_device_check():
     assert "device=X.device" in lost["test_mask_made_on_the_input_device"]
 
 
-def test_stub_gets_zero():
-    assert_zero(EX, solution_cell("release", EX))
-
-
-@pytest.mark.parametrize("name", list(MUTANTS))
-def test_mutant_loses_points(name):
-    code, tests, words = MUTANTS[name]
-    assert_mutant_caught(EX, code, tests, words)
+test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)

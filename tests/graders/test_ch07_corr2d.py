@@ -1,8 +1,6 @@
 """ch07-corr2d's grader: reference full marks, stub zero, the book's listing loses only dtype and device,
 every classic mistake loses points."""
-import pytest
-
-from .proving import assert_full_marks, assert_mutant_caught, assert_zero, failed, solution_cell
+from .proving import assert_full_marks, failed, solution_cell, standard_proofs
 from autograder.grade import grade_code
 
 EX = "ch07-corr2d"
@@ -100,11 +98,6 @@ def corr2d(X, K):
 REF = solution_cell("source", EX).replace("def corr2d(", "def __ref(")
 
 
-def test_reference_gets_full_marks():
-    report = assert_full_marks(EX, solution_cell("source", EX))
-    assert sum(t.points for t in report.tests) == report.max_score == 10
-
-
 def test_book_listing_loses_only_dtype_and_device():
     report = grade_code(EX, BOOK_7_2)
     assert sorted(failed(report)) == ["test_keeps_float64", "test_result_on_the_inputs_device"], report.summary()
@@ -116,12 +109,4 @@ def test_book_listing_on_x_device_gets_full_marks():
     assert_full_marks(EX, BOOK_ON_X_DEVICE)
 
 
-def test_stub_gets_zero():
-    report = assert_zero(EX, solution_cell("release", EX))
-    assert "NotImplementedError" in report.tests[0].message
-
-
-@pytest.mark.parametrize("name", list(MUTANTS))
-def test_mutant_loses_points(name):
-    code, tests, words = MUTANTS[name]
-    assert_mutant_caught(EX, REF + code if "__ref" in code else code, tests, words)
+test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS, prepare=lambda code: REF + code if "__ref" in code else code)

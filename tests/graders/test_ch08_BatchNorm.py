@@ -1,7 +1,5 @@
 """ch08-BatchNorm's grader: reference full marks, stub zero, the book's layer full marks, mistakes lose points."""
-import pytest
-
-from .proving import assert_full_marks, assert_mutant_caught, assert_zero, solution_cell
+from .proving import assert_full_marks, standard_proofs
 
 EX = "ch08-BatchNorm"
 
@@ -87,9 +85,6 @@ MUTANTS = {
 }
 
 
-def test_reference_gets_full_marks():
-    assert_full_marks(EX, solution_cell("source", EX))
-
 
 def test_book_code_gets_full_marks():
     assert_full_marks(EX, BOOK_8_5_3)
@@ -99,12 +94,4 @@ def test_buffers_get_full_marks():
     assert_full_marks(EX, BUFFERS)
 
 
-def test_stub_gets_zero():
-    report = assert_zero(EX, solution_cell("release", EX))
-    assert "NotImplementedError" in report.tests[0].message
-
-
-@pytest.mark.parametrize("name", list(MUTANTS))
-def test_mutant_loses_points(name):
-    code, tests, words = MUTANTS[name]
-    assert_mutant_caught(EX, code, tests, words)
+test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)

@@ -1,10 +1,9 @@
 """ch10-LSTMScratch's grader: reference full marks, stub zero, every classic mistake loses points."""
-import pytest
 import torch
 
 from autograder.graders import ch10_LSTMScratch as grader
 
-from .proving import assert_full_marks, assert_mutant_caught, assert_zero, solution_cell
+from .proving import assert_full_marks, standard_proofs
 
 EX = "ch10-LSTMScratch"
 
@@ -189,9 +188,6 @@ MUTANTS = {
 }
 
 
-def test_reference_gets_full_marks():
-    assert_full_marks(EX, solution_cell("source", EX))
-
 
 def test_book_listing_gets_full_marks():
     assert_full_marks(EX, HEAD + BOOK_FORWARD)
@@ -200,10 +196,6 @@ def test_book_listing_gets_full_marks():
 def test_fused_gates_and_stacked_outputs_get_full_marks():
     assert_full_marks(EX, HEAD + FUSED_FORWARD)
 
-
-def test_stub_gets_zero():
-    report = assert_zero(EX, solution_cell("release", EX))
-    assert "NotImplementedError" in report.tests[0].message
 
 
 def test_truth_is_nn_lstm_and_mistakes_differ_from_it():
@@ -221,7 +213,4 @@ def test_truth_is_nn_lstm_and_mistakes_differ_from_it():
         assert not same, mistake
 
 
-@pytest.mark.parametrize("name", list(MUTANTS))
-def test_mutant_loses_points(name):
-    code, tests, words = MUTANTS[name]
-    assert_mutant_caught(EX, code, tests, words)
+test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)

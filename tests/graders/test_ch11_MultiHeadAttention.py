@@ -1,9 +1,7 @@
 """ch11-MultiHeadAttention's grader: reference full marks, the book's class full marks, stub zero, every
 classic mistake loses points."""
-import pytest
-import torch
 
-from .proving import assert_full_marks, assert_mutant_caught, assert_zero, solution_cell
+from .proving import assert_full_marks, standard_proofs
 
 EX = "ch11-MultiHeadAttention"
 
@@ -128,20 +126,9 @@ MUTANTS = {
 }
 
 
-def test_reference_gets_full_marks():
-    assert_full_marks(EX, solution_cell("source", EX))
-
 
 def test_book_listing_gets_full_marks():
     assert_full_marks(EX, BOOK_11_5)
 
 
-def test_stub_gets_zero():
-    report = assert_zero(EX, solution_cell("release", EX))
-    assert all("NotImplementedError" in t.message for t in report.tests), report.summary()
-
-
-@pytest.mark.parametrize("name", list(MUTANTS))
-def test_mutant_loses_points(name):
-    code, tests, words = MUTANTS[name]
-    assert_mutant_caught(EX, code, tests, words)
+test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)

@@ -1,11 +1,9 @@
 """ch11-masked_softmax's grader: reference full marks, stub zero, the book's listing loses only the point for
 writing into X, every classic mistake loses points."""
-import pytest
-import torch
 
 from autograder.grade import grade_code
 
-from .proving import assert_full_marks, assert_mutant_caught, assert_zero, failed, solution_cell
+from .proving import assert_full_marks, failed, standard_proofs
 
 EX = "ch11-masked_softmax"
 
@@ -109,9 +107,6 @@ def masked_softmax(X, valid_lens):
 }
 
 
-def test_reference_gets_full_marks():
-    assert_full_marks(EX, solution_cell("source", EX))
-
 
 def test_book_listing_out_of_place_gets_full_marks():
     assert_full_marks(EX, OUT_OF_PLACE)
@@ -124,12 +119,4 @@ def test_book_listing_loses_only_the_in_place_point():
     assert "view" in failed(report)["test_input_not_modified"], report.summary()
 
 
-def test_stub_gets_zero():
-    report = assert_zero(EX, solution_cell("release", EX))
-    assert "NotImplementedError" in report.tests[0].message
-
-
-@pytest.mark.parametrize("name", list(MUTANTS))
-def test_mutant_loses_points(name):
-    code, tests, words = MUTANTS[name]
-    assert_mutant_caught(EX, code, tests, words)
+test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)
