@@ -74,9 +74,9 @@ def dropout_layer(X, dropout):
     if dropout == 1: return torch.zeros_like(X)
     out = torch.zeros_like(X)
     for i in range(X.shape[0]):
-        for j in range(0, X.shape[1], 64):
-            keep = (torch.rand(X[i, j:j + 64].shape, device=X.device) > dropout).to(X.dtype)
-            out[i, j:j + 64] = keep * X[i, j:j + 64] / (1.0 - dropout)
+        for j in range(0, X.shape[1], 16):
+            keep = (torch.rand(X[i, j:j + 16].shape, device=X.device) > dropout).to(X.dtype)
+            out[i, j:j + 16] = keep * X[i, j:j + 16] / (1.0 - dropout)
     return out
 """, ["test_speed"], ["reference solution"]),
 }
