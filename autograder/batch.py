@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,14 +164,25 @@ def write_csv(course: Path, assignment: str, rows: list[dict]) -> Path:
 # -- the job -------------------------------------------------------------------------------------------
 
 def _warm_up(device, limits):
-    """Pool initializer: start the sandbox template before work arrives."""
+    """Pool initializer: load the graders and start the sandbox template before work arrives."""
     global _REFERENCES
+    import importlib
+    import multiprocessing.forkserver
+    from . import sandbox
+    sandbox._context()
+    multiprocessing.forkserver.ensure_running()  # the template imports torch while we do the same
     from .grade import References, default_device
     from .sandbox import Worker
     import torch
+    for ex in registry.EXERCISES:
+        importlib.import_module(ex.grader_module)
     _REFERENCES = References(torch.device(device) if device else default_device(), limits)
     with Worker("cpu", limits):
         pass
+
+
+def _failed(sub: Submission, reason: str) -> dict:
+    return {"notebook": sub.path.name, "score": 0, "max_score": 0, "exercises": [], "error": reason}
 
 
 class GradingPool:
@@ -184,14 +196,40 @@ class GradingPool:
             from distributed import Client
             self.client, self.pool = Client(scheduler), None
         else:
-            import multiprocessing
             self.client = None
-            self.pool = ProcessPoolExecutor(workers or os.cpu_count() or 1,
-                                            mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_warm_up, initargs=(device, self.limits))
+            self.workers = workers or os.cpu_count() or 1
+            self.pool = self._new_pool()
+
+    def _new_pool(self):
+        import multiprocessing
+        # fresh interpreters: forking this process could copy threads it holds (a fork would break them),
+        # and the forkserver is kept for the sandbox's template, which must never hold grader code
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_warm_up, initargs=(self.device, self.limits))
 
     def grade(self, subs: list[Submission]):
-        """Yield (submission, report) as they finish."""
+        """Yield (submission, report) as they finish. If a grader process dies (a kit bug, the machine's
+        OOM killer), the pool is replaced and the submissions it had not finished are graded again."""
+        if self.client is not None:
+            yield from self._grade_once(subs)
+            return
+        pending = list(subs)
+        for attempt in range(3):
+            broken = []
+            for sub, report in self._grade_once(pending):
+                if report is None:
+                    broken.append(sub)
+                else:
+                    yield sub, report
+            if not broken:
+                return
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._new_pool()
+            pending = broken
+        for sub in pending:
+            yield sub, _failed(sub, "its grader process kept dying; grade it alone with `autograder grade`")
+
+    def _grade_once(self, subs: list[Submission]):
         if self.client is not None:
             from distributed import as_completed as dask_completed
             futures = {self.client.submit(grade_bytes, s.path.name, s.path.read_bytes(), self.device, self.limits,
@@ -205,9 +243,10 @@ class GradingPool:
             sub = futures[fut]
             try:
                 report = fut.result()
-            except Exception as e:  # noqa: BLE001 - a grader process died: that submission only
-                report = {"notebook": sub.path.name, "score": 0, "max_score": 0, "exercises": [],
-                          "error": f"grading failed: {type(e).__name__}: {e}"}
+            except BrokenProcessPool:
+                report = None       # the pool died under it: graded again in a new pool
+            except Exception as e:  # noqa: BLE001 - a grader crash costs that submission only
+                report = _failed(sub, f"grading failed: {type(e).__name__}: {e}")
             yield sub, report
 
     def close(self):
