@@ -20,7 +20,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder import checks, notebook, registry  # noqa: E402
-from autograder.grade import run_grader  # noqa: E402
+from autograder.grade import GraderBroken, run_grader  # noqa: E402
 from autograder.impl import Implementation, RemoteTransport  # noqa: E402
 from autograder.sandbox import Limits  # noqa: E402
 
@@ -51,11 +51,16 @@ def main():
             reference = Implementation(RemoteTransport(cells, "cpu", Limits()), ex.symbol, device, "reference")
             failed = 0
             seen.clear()
-            for _ in range(args.runs):
-                plugin = run_grader(ex, student, reference, device, keyword="speed")
-                failed += sum(not t.passed for t in plugin.results)
-            student.close()
-            reference.close()
+            try:
+                for _ in range(args.runs):
+                    plugin = run_grader(ex, student, reference, device, keyword="speed")
+                    failed += sum(not t.passed for t in plugin.results)
+            except GraderBroken:  # pytest selected nothing: this grader has no timing test
+                print(f"{ex.id:26} (no timing test)")
+                continue
+            finally:
+                student.close()
+                reference.close()
             ratios = [r for r, _ in seen]
             threshold = seen[0][1] if seen else float("nan")
             print(f"{ex.id:26} {args.runs:>4} {failed:>6} {max(ratios):>7.2f} {statistics.median(ratios):>7.2f} "
