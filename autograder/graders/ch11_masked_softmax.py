@@ -162,6 +162,17 @@ def test_zero_and_full_lengths(student, device):
     correct_call(student, X, lengths([[0, 4, 1], [4, 0, 4]], device))
 
 
+def expect_gradient_of_X(student, X, vl, G, out, call):
+    """Values of the call `out` first, then the gradient it sends back to X against autograd's."""
+    check_values(X, vl, out.value)
+    got = gradient(student, call, [G]).args[0]
+    Xr = X.clone().requires_grad_(True)
+    expected_of(Xr, vl).backward(G)
+    if got is None:
+        raise Mistake(f"{call}: no gradient reached X.", DETACHED_HINT)
+    expect_close(got, Xr.grad, call, GRAD_HINT)
+
+
 @pytest.mark.points(1.5)
 def test_gradient_matches_autograd(student, device):
     X = scores(2, 3, 5, dtype=torch.float64, device=device, seed=8)
@@ -174,13 +185,7 @@ def test_gradient_matches_autograd(student, device):
         if "leaf" in e.message and "in-place" in e.message:
             return gradient_through_attention(student, device, e)
         raise
-    check_values(X, vl, out.value)
-    got = gradient(student, call, [G]).args[0]
-    Xr = X.clone().requires_grad_(True)
-    expected_of(Xr, vl).backward(G)
-    if got is None:
-        raise Mistake(f"{call}: no gradient reached X.", DETACHED_HINT)
-    expect_close(got, Xr.grad, call, GRAD_HINT)
+    expect_gradient_of_X(student, X, vl, G, out, call)
 
 
 def gradient(impl, call, grads):
@@ -234,13 +239,7 @@ def gradient_for_non_contiguous_X(student, device, error):
             raise Mistake(f"masked_softmax(X, valid_lens) for an X that requires grad raised {error.type}: "
                           f"{error.message}", INPLACE_HINT) from None
         raise
-    check_values(X, vl, out.value)
-    got = gradient(student, call, [G]).args[0]
-    Xr = X.clone().requires_grad_(True)
-    expected_of(Xr, vl).backward(G)
-    if got is None:
-        raise Mistake(f"{call}: no gradient reached X.", DETACHED_HINT)
-    expect_close(got, Xr.grad, call, GRAD_HINT)
+    expect_gradient_of_X(student, X, vl, G, out, call)
 
 
 @pytest.mark.points(1)

@@ -4,18 +4,12 @@ import pytest
 
 from autograder.grade import grade_code
 
-BOOK_DROPOUT = """
-def dropout_layer(X, dropout):
-    assert 0 <= dropout <= 1
-    if dropout == 1: return torch.zeros_like(X)
-    mask = (torch.rand(X.shape) > dropout).float()
-    return mask * X / (1.0 - dropout)
-"""
+from ..graders.test_ch05_dropout_layer import BOOK_5_6
 
 
 @pytest.mark.slow
 def test_twenty_gradings_agree():
-    reports = [grade_code("ch05-dropout_layer", BOOK_DROPOUT) for _ in range(20)]
+    reports = [grade_code("ch05-dropout_layer", BOOK_5_6) for _ in range(20)]
     outcomes = {(r.score, tuple((t.name, t.passed) for t in r.tests)) for r in reports}
     assert len(outcomes) == 1, outcomes
     assert reports[0].score == 9
