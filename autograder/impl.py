@@ -121,9 +121,6 @@ class RemoteTransport(_Transport):
                 self.gone = reason + " The remaining checks of this exercise were not run."
             raise Unavailable(reason) from None
 
-    def output(self):
-        return self.worker.output() if self.worker else ""
-
     def close(self):
         if self.worker is not None:
             self.worker.close()

@@ -51,7 +51,6 @@ class NotebookReport:
     notebook: str
     exercises: list[ExerciseReport] = field(default_factory=list)
     error: str = ""
-    max_score_if_unknown: float = 0.0
 
     @property
     def score(self) -> float:
@@ -59,7 +58,7 @@ class NotebookReport:
 
     @property
     def max_score(self) -> float:
-        return sum(e.max_score for e in self.exercises) or self.max_score_if_unknown
+        return sum(e.max_score for e in self.exercises)
 
     def to_json(self) -> dict:
         d = {"notebook": self.notebook, "score": self.score, "max_score": self.max_score,

@@ -105,16 +105,6 @@ class Worker:
         self.close()
         raise WorkerGone(reason)
 
-    def output(self, limit=4000) -> str:
-        """The last of what the student's code printed."""
-        try:
-            with open(os.path.join(self.scratch, "output.txt"), "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - limit))
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
     def close(self):
         if self.proc.pid is not None:
             try:
