@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import registry
+from .sandbox import SandboxError
 
 STATE = "autograder.json"   # per graded submission, next to nbgrader's autograded copy
 
@@ -76,25 +78,40 @@ def is_current(course: Path, sub: Submission) -> bool:
 # -- grading (runs in grader processes) --------------------------------------------------------------
 
 _REFERENCES = None
+# One grading at a time per process. A Dask worker runs tasks in threads, and a grading uses process-wide
+# state (pytest's session, redirected stdout/stderr, torch's thread count, the timing tests' clock); two at
+# once give wrong scores. Parallelism comes from processes: pool workers, or Dask's --nworkers.
+_GRADING = threading.Lock()
 
 
 def grade_bytes(name: str, data: bytes, device: str | None = None, limits=None) -> dict:
-    """Grade one notebook given as bytes (so a remote Dask worker needs no shared file system)."""
+    """Grade one notebook given as bytes (so a remote Dask worker needs no shared file system).
+    Raises SandboxError if the sandbox fails: the batch stops, nothing is recorded for it."""
     global _REFERENCES
     from .grade import References, default_device, grade_notebook
     from .sandbox import Limits
     import torch
     dev = torch.device(device) if device else default_device()
     limits = limits or Limits()
-    if _REFERENCES is None:
-        _REFERENCES = References(dev, limits)
-    with tempfile.TemporaryDirectory(prefix="kit-batch-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        start = time.perf_counter()
-        report = grade_notebook(path, device=dev, limits=limits, references=_REFERENCES).to_json()
-    report["seconds"] = round(time.perf_counter() - start, 3)
+    with _GRADING:
+        if _REFERENCES is None:
+            _REFERENCES = References(dev, limits)
+        with tempfile.TemporaryDirectory(prefix="kit-batch-") as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            start = time.perf_counter()
+            report = grade_notebook(path, device=dev, limits=limits, references=_REFERENCES).to_json()
+        report["seconds"] = round(time.perf_counter() - start, 3)
     return report
+
+
+def prove_here(device: str | None = None, limits=None) -> dict:
+    """The sandbox proved in this grader process (raises SandboxError with the cause if it does not hold)."""
+    from .grade import default_device, sandbox_proof
+    from .sandbox import Limits
+    import torch
+    with _GRADING:
+        return sandbox_proof(str(torch.device(device) if device else default_device()), limits or Limits())
 
 
 # -- writing (this process only) -----------------------------------------------------------------------
@@ -148,16 +165,25 @@ class GradebookWriter:
         self.gb.close()
 
 
+def sandbox_summary(sandbox: dict) -> str:
+    """The measures a report was graded under, for one CSV cell."""
+    text = " ".join(sandbox.get("measures", []))
+    if sandbox.get("weak"):
+        text += f" (WEAK: without {' '.join(sandbox.get('missing', []))})"
+    return text
+
+
 def write_csv(course: Path, assignment: str, rows: list[dict]) -> Path:
     path = course / f"autograder-{assignment}.csv"
     ids = [e.id for e in registry.of_chapter(assignment)]
     with path.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "notebook", "score", "max_score", *ids, "error"])
+        w.writerow(["student", "notebook", "score", "max_score", *ids, "error", "sandbox"])
         for r in rows:
             per = {e["id"]: e["score"] for e in r["report"].get("exercises", [])}
             w.writerow([r["student"], r["notebook"], r["report"].get("score", 0), r["report"].get("max_score", 0),
-                        *[per.get(i, "") for i in ids], r["report"].get("error", "")])
+                        *[per.get(i, "") for i in ids], r["report"].get("error", ""),
+                        sandbox_summary(r["report"].get("sandbox", {}))])
     return path
 
 
@@ -172,12 +198,13 @@ def _warm_up(device, limits):
     sandbox._context()
     multiprocessing.forkserver.ensure_running()  # the template imports torch while we do the same
     from .grade import References, default_device
-    from .sandbox import Worker
     import torch
     for ex in registry.EXERCISES:
         importlib.import_module(ex.grader_module)
     _REFERENCES = References(torch.device(device) if device else default_device(), limits)
-    with Worker("cpu", limits):
+    try:
+        prove_here(device, limits)   # the first worker, started now; GradingPool.prove reports a failure
+    except SandboxError:
         pass
 
 
@@ -245,9 +272,18 @@ class GradingPool:
                 report = fut.result()
             except BrokenProcessPool:
                 report = None       # the pool died under it: graded again in a new pool
+            except SandboxError:
+                raise               # the kit's failure, not the student's: the batch stops
             except Exception as e:  # noqa: BLE001 - a grader crash costs that submission only
                 report = _failed(sub, f"grading failed: {type(e).__name__}: {e}")
             yield sub, report
+
+    def prove(self) -> list[dict]:
+        """The sandbox proved where the grading will run: in a grader process of the pool, or in every
+        Dask worker. Raises SandboxError with the cause if it does not hold anywhere."""
+        if self.client is not None:
+            return list(self.client.run(prove_here, self.device, self.limits).values())
+        return [self.pool.submit(prove_here, self.device, self.limits).result()]
 
     def close(self):
         if self.client is not None:
@@ -273,22 +309,35 @@ def run_batch(course: Path, assignment: str, workers=None, scheduler=None, force
     print(f"{assignment}: {len(subs)} submissions, {len(todo)} to grade"
           + ("" if force else f" ({len(subs) - len(todo)} unchanged since last graded)"))
     from tqdm import tqdm
+    from .cli import refuse
     writer = GradebookWriter(course, assignment)
     own = pool is None
     pool = pool or GradingPool(workers, scheduler, device, limits)
     rows, failed = [], []
     start = time.perf_counter()
-    bar = tqdm(total=len(todo), unit="nb", disable=not progress, dynamic_ncols=True, desc=assignment)
+    bar = None
     try:
-        for sub, report in pool.grade(todo):
-            writer.write(sub, report)
-            rows.append({"student": sub.student, "notebook": sub.path.name, "report": report})
-            if report.get("error"):
-                failed.append(f"{sub.student}/{sub.path.name}: {report['error']}")
-            bar.update(1)
-            bar.set_postfix(failed=len(failed))
+        try:  # before a single score is written: a sandbox that does not hold is the kit's failure
+            proofs = pool.prove()
+        except SandboxError as e:
+            return refuse(e)
+        missing = sorted({m for p in proofs for m in p.get("missing", [])})
+        if missing:
+            print(f"WEAK SANDBOX (--weak-sandbox): grading without {', '.join(missing)}; every report says so")
+        bar = tqdm(total=len(todo), unit="nb", disable=not progress, dynamic_ncols=True, desc=assignment)
+        try:
+            for sub, report in pool.grade(todo):
+                writer.write(sub, report)
+                rows.append({"student": sub.student, "notebook": sub.path.name, "report": report})
+                if report.get("error"):
+                    failed.append(f"{sub.student}/{sub.path.name}: {report['error']}")
+                bar.update(1)
+                bar.set_postfix(failed=len(failed))
+        except SandboxError as e:
+            return refuse(f"{e} (while grading; the {len(rows)} submissions graded before it are recorded)")
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         writer.close()
         if own:
             pool.close()

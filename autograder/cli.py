@@ -7,13 +7,34 @@ import sys
 from pathlib import Path
 
 
+SANDBOX_FAILED = 3   # exit status when the kit refuses to grade because its sandbox does not hold
+
+
+def _limits(args):
+    from .sandbox import Limits
+    return Limits(allow_weak_sandbox=bool(getattr(args, "weak_sandbox", False)))
+
+
+def refuse(error) -> int:
+    print(f"autograder: not grading: {error}.\nNothing was graded or recorded. `autograder doctor` shows what "
+          "this machine provides; `--weak-sandbox` grades anyway, with a weaker sandbox, and says so in every "
+          "report.", file=sys.stderr)
+    return SANDBOX_FAILED
+
+
 def _grade(args) -> int:
     from .grade import grade_notebook
-    report = grade_notebook(args.notebook, device=args.device)
+    from .sandbox import SandboxError
+    try:
+        report = grade_notebook(args.notebook, device=args.device, limits=_limits(args))
+    except SandboxError as e:
+        return refuse(e)
     data = report.to_json()
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=2))
     print(f"{report.notebook}: {report.score:g} / {report.max_score:g}")
+    if report.weak_sandbox:
+        print(f"  WEAK SANDBOX (--weak-sandbox): graded without {', '.join(report.weak_sandbox)}")
     if report.error:
         print(f"  {report.error}")
     for ex in report.exercises:
@@ -24,7 +45,12 @@ def _grade(args) -> int:
 def _batch(args) -> int:
     from .batch import run_batch
     return run_batch(Path(args.course_dir), args.assignment, workers=args.workers, scheduler=args.scheduler,
-                     force=args.force, device=args.device)
+                     force=args.force, device=args.device, limits=_limits(args))
+
+
+def _doctor(args) -> int:
+    from .doctor import run_doctor
+    return run_doctor(device=args.device, limits=_limits(args))
 
 
 def _demo(args) -> int:
@@ -57,6 +83,10 @@ def _list(args) -> int:
     return 0
 
 
+WEAK_HELP = ("grade even where this machine cannot build the whole sandbox (e.g. no user namespaces); "
+             "every report records what was missing")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="autograder", description="The D2L autograded curriculum kit.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -65,6 +95,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("notebook")
     g.add_argument("--json", metavar="OUT.json", help="write the report here")
     g.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    g.add_argument("--weak-sandbox", action="store_true", help=WEAK_HELP)
     g.set_defaults(func=_grade)
 
     b = sub.add_parser("batch", help="grade every submission of an assignment into the gradebook")
@@ -74,7 +105,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     b.add_argument("--force", action="store_true", help="regrade submissions already graded")
     b.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    b.add_argument("--weak-sandbox", action="store_true", help=WEAK_HELP)
     b.set_defaults(func=_batch)
+
+    doc = sub.add_parser("doctor", help="what this machine and user provide: torch, devices, the sandbox")
+    doc.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    doc.add_argument("--weak-sandbox", action="store_true", help="also try the canary with a weaker sandbox")
+    doc.set_defaults(func=_doctor)
 
     d = sub.add_parser("demo", help="grade the bundled example class offline and print a table")
     d.add_argument("--workers", type=int, default=None)

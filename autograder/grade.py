@@ -16,7 +16,7 @@ from . import notebook, registry, static
 from .impl import Implementation, LocalTransport, RemoteTransport, Unavailable
 from .plugin import GradingPlugin
 from .report import ExerciseReport, NotebookReport
-from .sandbox import Limits
+from .sandbox import Limits, SandboxError, prove
 from .session import Session
 
 GRADERS_DIR = Path(__file__).parent / "graders"
@@ -31,6 +31,23 @@ def default_device() -> torch.device:
 
 class GraderBroken(Exception):
     """The grader itself did not run (import error, no tests): a kit bug, never the student's fault."""
+
+
+# under a course or kit folder: what a student's code must never see, should it lie inside the runtime
+# shown to the sandbox (e.g. a virtual environment inside the course folder)
+COURSE_SECRETS = ("source", "solutions", "submitted", "autograded", "feedback", "release", "gradebook.db")
+
+
+def course_secrets(*roots) -> list[str]:
+    roots = roots or (registry.kit_root(), Path.cwd())
+    return sorted({str((Path(r) / part).resolve()) for r in roots for part in COURSE_SECRETS
+                   if (Path(r) / part).exists()} | {str(GRADERS_DIR)})
+
+
+@functools.lru_cache(maxsize=None)
+def sandbox_proof(device: str, limits: Limits) -> dict:
+    """The sandbox proved once per process on this machine (see sandbox.prove); SandboxError if it fails."""
+    return prove(device, limits, course_secrets())
 
 
 def run_grader(exercise, student, reference, device, unavailable: str = "", keyword: str = "") -> GradingPlugin:
@@ -48,6 +65,8 @@ def run_grader(exercise, student, reference, device, unavailable: str = "", keyw
             warnings.catch_warnings():
         warnings.simplefilter("ignore")
         code = pytest_main(args, plugin)
+    if plugin.kit_error is not None:   # the sandbox failed under a test: the kit's failure, not a score
+        raise plugin.kit_error
     if not plugin.results or code not in (0, 1):
         raise GraderBroken(f"grader {exercise.grader_module} did not run (pytest exit {code}):\n"
                            f"{out.getvalue()[-3000:]}")
@@ -153,7 +172,8 @@ class References:
             src = notebook.source_notebook(exercise)
             cells, _ = notebook.program(exercise, src, src)
             self.workers[exercise.id] = Implementation(
-                RemoteTransport(cells, str(self.device), self.limits), exercise.symbol, self.device, "reference")
+                RemoteTransport(cells, str(self.device), self.limits, course_secrets()), exercise.symbol,
+                self.device, "reference")
         return self.workers[exercise.id]
 
     def close(self):
@@ -165,7 +185,7 @@ class References:
 def grade_exercise(exercise, nb, device, limits: Limits, references: References, screen: bool = True
                    ) -> ExerciseReport:
     cells, found = notebook.program(exercise, nb)
-    transport = RemoteTransport(cells, str(device), limits)
+    transport = RemoteTransport(cells, str(device), limits, course_secrets())
     transport.source = notebook.student_source(cells)
     student = Implementation(transport, exercise.symbol, device)
     try:
@@ -198,10 +218,14 @@ def _why_unavailable(exercise, student, found) -> str:
 def grade_notebook(path, device=None, limits: Limits = Limits(), references: References | None = None,
                    screen: bool = True) -> NotebookReport:
     """Grade every exercise of a notebook in sandboxed workers. `screen=False` skips the check of the
-    source text for tampering (tests use it to prove the sandbox alone contains hostile code)."""
+    source text for tampering (tests use it to prove the sandbox alone contains hostile code).
+
+    Raises SandboxError, before grading anything, if the sandbox does not hold on this machine (the
+    measures that `limits.allow_weak_sandbox` accepts without are recorded in the report)."""
     path = Path(path)
     device = torch.device(device) if device else default_device()
-    report = NotebookReport(path.name)
+    proof = sandbox_proof(str(device), limits)
+    report = NotebookReport(path.name, sandbox=proof["measures"], weak_sandbox=proof["missing"])
     try:
         nb = notebook.read(path)
     except notebook.BadNotebook as e:

@@ -92,14 +92,14 @@ class LocalTransport(_Transport):
 class RemoteTransport(_Transport):
     """A sandboxed worker running `cells`; replaced by a fresh one (a few times) if it dies."""
 
-    def __init__(self, cells, device="cpu", limits: Limits = Limits()):
-        self.cells, self.device, self.limits = cells, device, limits
+    def __init__(self, cells, device="cpu", limits: Limits = Limits(), hide=()):
+        self.cells, self.device, self.limits, self.hide = cells, device, limits, hide
         self.worker = None
         self.respawns_left = limits.respawns
         self.load_report = []
 
     def _start(self):
-        self.worker = Worker(self.device, self.limits)
+        self.worker = Worker(self.device, self.limits, self.hide)
         self.generation += 1
         timeout = self.limits.call_seconds * max(1, len(self.cells)) + 5
         reply = self.worker.request({"op": "load", "cells": self.cells,

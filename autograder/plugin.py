@@ -11,6 +11,7 @@ import pytest
 from .checks import BannedOp
 from .impl import FATAL, StudentError, Unavailable
 from .report import TestResult
+from .sandbox import SandboxError
 
 
 def message_for(exc: BaseException) -> str:
@@ -33,6 +34,7 @@ class GradingPlugin:
         self._device, self._unavailable = device, unavailable
         self.results: list[TestResult] = []
         self.no_credit = ""   # set when a check finds the exercise was not done (a banned library op)
+        self.kit_error = None  # the sandbox failed under a test: grading stops, no score is recorded
 
     @pytest.fixture
     def student(self):
@@ -63,6 +65,8 @@ class GradingPlugin:
         points = float(marker.args[0]) if marker else 0.0
         if rep.when == "call" or (rep.when == "setup" and not rep.passed):
             exc = call.excinfo.value if call.excinfo is not None else None
+            if isinstance(exc, SandboxError) and self.kit_error is None:
+                self.kit_error = exc
             msg = message_for(exc) if exc is not None else ""
             self.results.append(TestResult(item.name, points, rep.passed, msg))
             if isinstance(exc, BannedOp) and not self.no_credit:

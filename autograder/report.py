@@ -51,6 +51,8 @@ class NotebookReport:
     notebook: str
     exercises: list[ExerciseReport] = field(default_factory=list)
     error: str = ""
+    sandbox: list[str] = field(default_factory=list)       # isolation measures in force (isolation.py)
+    weak_sandbox: list[str] = field(default_factory=list)  # required measures the instructor let go without
 
     @property
     def score(self) -> float:
@@ -62,7 +64,9 @@ class NotebookReport:
 
     def to_json(self) -> dict:
         d = {"notebook": self.notebook, "score": self.score, "max_score": self.max_score,
-             "exercises": [e.to_json() for e in self.exercises]}
+             "exercises": [e.to_json() for e in self.exercises],
+             "sandbox": {"measures": list(self.sandbox), "weak": bool(self.weak_sandbox),
+                         "missing": list(self.weak_sandbox)}}
         if self.error:
             d["error"] = self.error
         return d
