@@ -1,7 +1,8 @@
 """Assertions for graders, each failing with a message a student can act on.
 
 Every message says what was called, what was expected, what came back and, where one is known, the
-mistake that usually causes it (`hint`).
+mistake that usually causes it (`hint`). Graders import what they need from here (and the standard tests
+from `recipe.py`), never from the transport underneath.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import math
 import statistics
 
 import torch
+
+from .impl import FATAL, StudentError, Unavailable  # noqa: F401 - what graders catch, re-exported
 
 # (rtol, atol) per dtype: loose enough for a different but sound summation order, tight enough for bugs
 TOLERANCES = {
@@ -20,9 +23,11 @@ TOLERANCES = {
 
 
 class Mistake(AssertionError):
-    """A check failed; the text is shown to the student as it is."""
+    """A check failed; the text is shown to the student as it is. `hint` may be a function that makes the
+    hint (a diagnosis that costs time), called only when a check fails."""
 
-    def __init__(self, text: str, hint: str = ""):
+    def __init__(self, text: str, hint=""):
+        hint = hint() if callable(hint) else hint
         super().__init__(text + (f"\nHint: {hint}" if hint else ""))
 
 
@@ -36,6 +41,38 @@ def show(t, limit: int = 6) -> str:
     nums = ", ".join(f"{x:.4g}" if isinstance(x, float) else str(x) for x in flat)
     more = ", ..." if t.numel() > limit else ""
     return f"tensor of shape {tuple(t.shape)}, {str(t.dtype).replace('torch.', '')} [{nums}{more}]"
+
+
+def seeded(*shape, seed=0, dtype=torch.float32, device="cpu", scale=1.0, shift=0.0, uniform=False):
+    """The one seeded input factory: shift + scale * N(0, 1) (or U[0, 1) with `uniform`), drawn in float64 on
+    the CPU from its own generator, so the same seed gives the same numbers on every device and dtype."""
+    g = torch.Generator().manual_seed(seed)
+    draw = torch.rand if uniform else torch.randn
+    return (draw(*shape, generator=g, dtype=torch.float64) * scale + shift).to(dtype).to(device)
+
+
+def first_matching_hint(got, candidates: dict, default: str = "", rtol=1e-3, atol=1e-5) -> str:
+    """The hint of the first known wrong answer that `got` equals, else `default`. A candidate is a tensor, a
+    function making one (computed only if reached), or None (skipped)."""
+    if not isinstance(got, torch.Tensor) or got.device.type == "meta":
+        return default
+    for hint, wrong in candidates.items():
+        wrong = wrong() if callable(wrong) else wrong
+        if wrong is None or not isinstance(wrong, torch.Tensor) or wrong.shape != got.shape:
+            continue
+        g = got.detach().to(wrong.device, torch.float64)
+        if torch.allclose(g, wrong.to(torch.float64), rtol=rtol, atol=atol, equal_nan=True):
+            return hint
+    return default
+
+
+def as_mistake(e: StudentError, call: str, hint: str = ""):
+    """Raise a StudentError as a Mistake that names the call and adds a hint. Hangs, memory blow-ups and the
+    untouched stub stay what they are (the plugin words those, and the strikes count hangs)."""
+    if e.type in FATAL or e.type == "NotImplementedError":
+        raise e
+    where = f"\n{e.where}" if e.where else ""
+    raise Mistake(f"{call} raised {e.type}: {e.message}{where}", hint) from None
 
 
 def tolerance(dtype) -> tuple[float, float]:
@@ -95,10 +132,37 @@ class BannedOp(Mistake):
     """The library op the exercise re-implements was used: the exercise was not done, so it earns nothing."""
 
 
-def expect_not_used(seen, names, call: str, hint: str):
-    used = sorted(set(seen) & set(names))
+def banned_names(banned) -> list[str]:
+    """A grader's BANNED dict ({"functions": [...], "aten": [...]}) as the names a watched call reports."""
+    if not isinstance(banned, dict):
+        return list(banned)
+    return list(banned.get("functions", [])) + [f"aten.{n}" for n in banned.get("aten", [])]
+
+
+def expect_not_used(seen, banned, call: str, hint: str):
+    """`banned` is the grader's BANNED dict (or a list of reported names)."""
+    used = sorted(set(seen) & set(banned_names(banned)))
     if used:
         raise BannedOp(f"{call} used {', '.join(used)}, which this exercise asks you to write yourself.", hint)
+
+
+DEVICE_ERROR = ("device", "meta")   # words of torch's errors when tensors of two devices meet
+
+
+def expect_on_input_device(got_or_error, call: str, hint: str, shape=None):
+    """The result of a call made with inputs on the "meta" device (a device with no data): code that makes a
+    new tensor on a fixed device fails there exactly as it would with inputs on a GPU, so this runs on a
+    CPU-only machine too. Pass the returned value, or the StudentError the call raised."""
+    if isinstance(got_or_error, StudentError):
+        e = got_or_error
+        if any(w in e.message.lower() for w in DEVICE_ERROR):
+            raise Mistake(f"{call} raised {e.type}: {e.message}", hint) from None
+        as_mistake(e, call)
+    got = got_or_error
+    if isinstance(got, torch.Tensor) and getattr(got, "sent_from", "meta") != "meta":
+        raise Mistake(f"{call} returned a tensor on {got.sent_from}, not on the inputs' device.", hint)
+    if shape is not None:
+        expect_shape(got, shape, call)
 
 
 # -- timing -------------------------------------------------------------------------------------------

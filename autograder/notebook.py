@@ -92,9 +92,10 @@ def program(exercise: Exercise, submission, source=None) -> tuple[list[dict], bo
     """The cells a worker runs to grade `exercise` in `submission`, and whether its solution cell exists.
 
     Follows the source notebook's cells: locked cells come from the source (as nbgrader restores them),
-    test cells and visible checks are left out, the exercise's solution cell comes from the submission, and other exercises'
-    solution cells are the reference (so a bug in one exercise never costs points in another). Cells the
-    student added run where they stand, after the graded cell they follow.
+    test cells and visible checks are left out, the exercise's solution cell comes from the submission, and
+    other exercises' solution cells are the reference (so a bug in one exercise never costs points in
+    another). Cells the student added run where they stand: after the lesson cell above them, whatever its
+    kind (a check or test cell, which itself does not run, included), and they are screened as theirs.
     """
     source = source if source is not None else source_notebook(exercise)
     src_ids = {grade_id(c) for c in source.cells if grade_id(c)}
@@ -118,17 +119,17 @@ def program(exercise: Exercise, submission, source=None) -> tuple[list[dict], bo
     found = False
     for cell in source.cells:
         gid = grade_id(cell)
-        if cell.get("cell_type") != "code" or is_test(cell) or (gid or "").endswith("-check"):
-            continue
-        if gid == exercise.id:
+        graded_here = cell.get("cell_type") == "code" and not is_test(cell) and not (gid or "").endswith("-check")
+        if graded_here and gid == exercise.id:
             if gid in own:
                 found = True
                 cells.append({"name": f"solution {gid}", "source": strip_solution_markers(source_text(own[gid]))})
-        elif is_solution(cell):
+        elif graded_here and is_solution(cell):
             cells.append({"name": f"reference {gid}", "source": strip_solution_markers(source_text(cell))})
-        else:
+        elif graded_here:
             cells.append({"name": f"given {gid or 'cell'}", "source": source_text(cell)})
-        cells.extend(extras.get(gid, []))
+        if gid:   # the student's cells below this one (a check or test cell too, which itself does not run)
+            cells.extend(extras.get(gid, []))
     return cells, found
 
 

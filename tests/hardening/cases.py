@@ -157,6 +157,15 @@ def softmax(X):
 def softmax(X):
     return torch.zeros(80_000_000)
 """), {"ch04-softmax": 0}, ["more data than the grader accepts"]),
+    "dropout hangs instead of raising on an invalid probability": (filled("ch05-dropout_layer", """
+def dropout_layer(X, dropout):
+    while not 0 <= dropout <= 1:
+        pass
+    if dropout == 1:
+        return torch.zeros_like(X)
+    mask = (torch.rand(X.shape, device=X.device) > dropout).float()
+    return mask * X / (1.0 - dropout)
+"""), {"ch05-dropout_layer": 9.5}, ["time limit"]),
     "hostile masked_softmax beside an honest MultiHeadAttention": (ch11(
         "import torch\ntorch.allclose = lambda *a, **k: True\ndef masked_softmax(X, valid_lens):\n    return X\n"),
         {"ch11-masked_softmax": 0, "ch11-MultiHeadAttention": "max"}, ["assigns to torch.allclose"]),

@@ -65,8 +65,8 @@ def test_hostile_class_in_one_batch(tmp_path):
     generate_assignments(course, ["ch04"])
     students = {}
     for name, (build, expect, words) in CASES.items():
-        if "MultiHeadAttention" in name or name == "100 MB notebook":
-            continue
+        if any(not ex.startswith("ch04-") for ex in expect) or name == "100 MB notebook":
+            continue   # a ch04 class: other lessons' cases are graded alone above
         sid = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         target = course / "submitted" / sid / "ch04" / "softmax_regression.ipynb"
         target.parent.mkdir(parents=True)
