@@ -70,6 +70,10 @@ def run_grader(exercise, student, reference, device, unavailable: str = "", keyw
     if not plugin.results or code not in (0, 1):
         raise GraderBroken(f"grader {exercise.grader_module} did not run (pytest exit {code}):\n"
                            f"{out.getvalue()[-3000:]}")
+    total = sum(r.points for r in plugin.results)
+    if not keyword and abs(total - exercise.points) > 1e-9:
+        raise GraderBroken(f"grader {exercise.grader_module}'s tests are worth {total:g} points, the registry "
+                           f"gives {exercise.id} {exercise.points:g}")
     return plugin
 
 
@@ -134,7 +138,7 @@ def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
     cells, _ = notebook.program(exercise, notebook.with_solutions(src, {exercise.id: code}), src)
     transport = LocalTransport(Session(device))
     transport.source = notebook.student_source(cells)
-    reason = tampering_reason(transport.source)
+    reason = tampering_reason(transport.source, exercise.allow)
     if not reason:
         transport.session.handle({"op": "load", "cells": cells})
     student = Implementation(transport, exercise.symbol, device)
@@ -143,8 +147,8 @@ def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
     return _exercise_report(exercise, student, reference, device, reason)
 
 
-def tampering_reason(source: str) -> str:
-    found = static.tampering(source)
+def tampering_reason(source: str, allow=()) -> str:
+    found = static.tampering(source, allow)
     if not found:
         return ""
     return ("Your code reaches beyond the exercise (" + "; ".join(found) + "). A solution computes its "
@@ -190,7 +194,7 @@ def grade_exercise(exercise, nb, device, limits: Limits, references: References,
     student = Implementation(transport, exercise.symbol, device)
     try:
         # tampering is judged on the text, before any of it runs
-        reason = (tampering_reason(transport.source) if screen else "") or _why_unavailable(exercise, student, found)
+        reason = (tampering_reason(transport.source, exercise.allow) if screen else "") or _why_unavailable(exercise, student, found)
         return _exercise_report(exercise, student, references.get(exercise), device, reason)
     finally:
         student.close()

@@ -88,6 +88,16 @@ def source_notebook(exercise: Exercise) -> nbformat.NotebookNode:
     return _source_cached(str(path), path.stat().st_mtime)
 
 
+def solution_code(exercise: Exercise, kind: str = "source", root: Path | None = None) -> str:
+    """The exercise's solution cell, markers stripped: the reference (kind "source") or the student's stub
+    (kind "release")."""
+    nb = read((root or registry.kit_root()) / kind / exercise.chapter / exercise.notebook)
+    for cell in nb.cells:
+        if grade_id(cell) == exercise.id:
+            return strip_solution_markers(source_text(cell))
+    raise LookupError(f"no cell {exercise.id} in {kind}/{exercise.chapter}/{exercise.notebook}")
+
+
 def program(exercise: Exercise, submission, source=None) -> tuple[list[dict], bool]:
     """The cells a worker runs to grade `exercise` in `submission`, and whether its solution cell exists.
 

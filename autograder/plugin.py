@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from .checks import BannedOp
-from .impl import FATAL, StudentError, Unavailable
+from .impl import FATAL, Implementation, StudentError, Unavailable
 from .report import TestResult
 from .sandbox import SandboxError
 
@@ -53,6 +53,14 @@ class GradingPlugin:
     @pytest.fixture
     def exercise(self):
         return self._exercise
+
+    @pytest.fixture
+    def sibling(self):
+        """sibling("DotProductAttention"): another name defined by the same code as `student` (a class the
+        lesson gives, say), called in the same place (the sandbox, or this process)."""
+        if self._unavailable:
+            raise Unavailable(self._unavailable)
+        return lambda symbol: Implementation(self._student.transport, symbol, self._student.device)
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): what the test is worth")

@@ -27,16 +27,6 @@ class ProtocolError(Exception):
     """A message that is not well-formed plain data."""
 
 
-class Handle:
-    """A reference to an object that lives in the worker (a student's nn.Module, say)."""
-
-    def __init__(self, hid: int):
-        self.id = int(hid)
-
-    def __repr__(self):
-        return f"Handle({self.id})"
-
-
 def encode(value) -> bytes:
     blobs: list[bytes] = []
     header = _to_plain(value, blobs, 0)
@@ -64,8 +54,6 @@ def _to_plain(value, blobs, depth):
             meta["__tensor__"] = len(blobs)
             blobs.append(flat.view(torch.uint8).numpy().tobytes())
         return meta
-    if isinstance(value, Handle):
-        return {"__handle__": value.id}
     if isinstance(value, (list, tuple)):
         return {"__seq__": "tuple" if isinstance(value, tuple) else "list",
                 "items": [_to_plain(v, blobs, depth + 1) for v in value]}
@@ -74,8 +62,8 @@ def _to_plain(value, blobs, depth):
     raise ProtocolError(f"cannot send a {type(value).__name__}")
 
 
-def decode(data: bytes, *, device=None):
-    """Rebuild a value; tensors land on `device` (their own device name is kept as `.sent_from`)."""
+def decode(data: bytes):
+    """Rebuild a value; tensors land on the CPU (the device they were sent from is kept as `.sent_from`)."""
     if len(data) < 4:
         raise ProtocolError("truncated message")
     (n,) = struct.unpack("<I", data[:4])
@@ -93,10 +81,10 @@ def decode(data: bytes, *, device=None):
     if pos != len(data):
         raise ProtocolError("message length does not match its header")
     view = memoryview(data)
-    return _from_plain(head["v"], view, offsets, device, 0)
+    return _from_plain(head["v"], view, offsets, 0)
 
 
-def _from_plain(v, view, offsets, device, depth):
+def _from_plain(v, view, offsets, depth):
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
     if v is None or isinstance(v, (bool, int, float)):
@@ -107,18 +95,16 @@ def _from_plain(v, view, offsets, device, depth):
         if "__float__" in v:
             return float(v["__float__"]) if v["__float__"] in ("nan", "inf", "-inf") else math.nan
         if "__tensor__" in v:
-            return _tensor(v, view, offsets, device)
-        if "__handle__" in v:
-            return Handle(v["__handle__"])
+            return _tensor(v, view, offsets)
         if "__seq__" in v:
-            items = [_from_plain(x, view, offsets, device, depth + 1) for x in v["items"]]
+            items = [_from_plain(x, view, offsets, depth + 1) for x in v["items"]]
             return tuple(items) if v["__seq__"] == "tuple" else items
         if "__dict__" in v:
-            return {str(k): _from_plain(x, view, offsets, device, depth + 1) for k, x in v["__dict__"]}
+            return {str(k): _from_plain(x, view, offsets, depth + 1) for k, x in v["__dict__"]}
     raise ProtocolError("unknown value in message")
 
 
-def _tensor(v, view, offsets, device):
+def _tensor(v, view, offsets):
     dtype = DTYPES.get(v.get("dtype"))
     shape = v.get("shape")
     if dtype is None or not isinstance(shape, list) or not all(isinstance(s, int) and s >= 0 for s in shape):
@@ -135,7 +121,5 @@ def _tensor(v, view, offsets, device):
         raw = bytearray(view[lo:hi])
         t = torch.frombuffer(raw, dtype=torch.uint8) if raw else torch.empty(0, dtype=torch.uint8)
         t = t.view(dtype).reshape(shape)
-        if device is not None:
-            t = t.to(device)
     t.sent_from = sent_from
     return t

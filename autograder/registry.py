@@ -1,21 +1,38 @@
-"""The one list of exercises. The CLI, the graders' runner, the notebook checks and the docs read it."""
+"""The one list of exercises (and written questions). The CLI, the graders' runner, the notebook checks,
+the docs and the syllabus read it; nothing else lists them."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# what an exercise may be allowed beyond the source screen's defaults (see static.py)
+ALLOWANCES = {"files": "reads and writes files (in the sandbox's scratch folder only)"}
+
 
 @dataclass(frozen=True)
 class Exercise:
-    id: str            # chNN-<symbol>: the solution cell's nbgrader grade_id
-    chapter: str       # nbgrader assignment name
-    notebook: str      # file name under source/<chapter>/
-    symbol: str        # the book's name for what the student writes
-    points: float      # the exercise's weight in the gradebook
-    grader: str        # module under autograder.graders
-    book: str          # book section(s), for students and instructors
+    chapter: str             # nbgrader assignment name, chNN (the book's chapter)
+    symbol: str              # the book's name for what the student writes
+    notebook: str            # file name under source/<chapter>/
+    book: str                # book section(s), for students and instructors
+    points: float = 10       # the exercise's weight in the gradebook
     kind: str = "function"   # or "class"
+    allow: tuple = ()        # ALLOWANCES this exercise needs (e.g. saving parameters to a file)
+
+    def __post_init__(self):
+        assert self.kind in ("function", "class"), self.kind
+        assert set(self.allow) <= set(ALLOWANCES), self.allow
+
+    @property
+    def id(self) -> str:
+        """chNN-<symbol>: the solution cell's nbgrader grade_id (grade_ids allow no dots)."""
+        return f"{self.chapter}-{self.symbol}"
+
+    @property
+    def grader(self) -> str:
+        """The grader module under autograder.graders, and (with test_) its proof under tests/graders."""
+        return f"{self.chapter}_{self.symbol}"
 
     @property
     def tests_grade_id(self) -> str:
@@ -31,22 +48,37 @@ class Exercise:
         return f"autograder.graders.{self.grader}"
 
 
+@dataclass(frozen=True)
+class Question:
+    """A written answer, graded by hand in nbgrader's formgrader: a markdown solution cell whose solution
+    region holds the model answer and the rubric (removed from release/, shown in solutions/)."""
+    chapter: str
+    slug: str
+    notebook: str
+    book: str
+    points: float = 2
+
+    @property
+    def id(self) -> str:
+        return f"{self.chapter}-q-{self.slug}"
+
+
+def ex(chapter, symbol, notebook, book, **kw) -> Exercise:
+    return Exercise(chapter, symbol, notebook, book, **kw)
+
+
 EXERCISES: tuple[Exercise, ...] = (
-    Exercise("ch04-softmax", "ch04", "softmax_regression.ipynb", "softmax", 10, "ch04_softmax",
-             "4.1, 4.4, 4.5.2"),
-    Exercise("ch05-dropout_layer", "ch05", "dropout.ipynb", "dropout_layer", 10, "ch05_dropout_layer",
-             "5.6"),
-    Exercise("ch07-corr2d", "ch07", "convolutions.ipynb", "corr2d", 10, "ch07_corr2d", "7.2"),
-    Exercise("ch08-batch_norm", "ch08", "batch_norm.ipynb", "batch_norm", 10, "ch08_batch_norm", "8.5"),
-    Exercise("ch08-BatchNorm", "ch08", "batch_norm.ipynb", "BatchNorm", 10, "ch08_BatchNorm", "8.5.3",
-             kind="class"),
-    Exercise("ch10-LSTMScratch", "ch10", "lstm.ipynb", "LSTMScratch", 10, "ch10_LSTMScratch", "10.1",
-             kind="class"),
-    Exercise("ch11-masked_softmax", "ch11", "attention.ipynb", "masked_softmax", 10, "ch11_masked_softmax",
-             "11.3"),
-    Exercise("ch11-MultiHeadAttention", "ch11", "attention.ipynb", "MultiHeadAttention", 10,
-             "ch11_MultiHeadAttention", "11.5", kind="class"),
+    ex("ch04", "softmax", "softmax_regression.ipynb", "4.1, 4.4, 4.5.2"),
+    ex("ch05", "dropout_layer", "dropout.ipynb", "5.6"),
+    ex("ch07", "corr2d", "convolutions.ipynb", "7.2"),
+    ex("ch08", "batch_norm", "batch_norm.ipynb", "8.5"),
+    ex("ch08", "BatchNorm", "batch_norm.ipynb", "8.5.3", kind="class"),
+    ex("ch10", "LSTMScratch", "lstm.ipynb", "10.1", kind="class"),
+    ex("ch11", "masked_softmax", "attention.ipynb", "11.3"),
+    ex("ch11", "MultiHeadAttention", "attention.ipynb", "11.5", kind="class"),
 )
+
+QUESTIONS: tuple[Question, ...] = ()
 
 BY_ID = {e.id: e for e in EXERCISES}
 
@@ -68,6 +100,10 @@ def of_chapter(chapter: str) -> list[Exercise]:
 
 def of_notebook(chapter: str, notebook: str) -> list[Exercise]:
     return [e for e in EXERCISES if e.chapter == chapter and e.notebook == notebook]
+
+
+def questions_of_notebook(chapter: str, notebook: str) -> list[Question]:
+    return [q for q in QUESTIONS if q.chapter == chapter and q.notebook == notebook]
 
 
 def notebooks() -> list[tuple[str, str]]:

@@ -58,7 +58,7 @@ def _context():
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["autograder.worker"])
+        _CONTEXT.set_forkserver_preload(["autograder.template"])
     return _CONTEXT
 
 

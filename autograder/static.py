@@ -35,28 +35,40 @@ def _dotted(node) -> str:
     return ".".join(reversed(parts))
 
 
-def tampering(source: str) -> list[str]:
-    """What in `source` reaches beyond the exercise (patching modules, the kit, processes, frames)."""
+# what an exercise's allowance (registry.ALLOWANCES) lets through: saving and loading in the scratch folder
+ALLOWED = {"files": {"modules": {"io", "pathlib", "tempfile", "shutil", "glob", "pickle"}, "calls": {"open"},
+                     "os": {"remove", "unlink", "rename", "replace", "rmdir", "makedirs", "listdir", "scandir",
+                            "walk", "open"}}}
+
+
+def tampering(source: str, allow=()) -> list[str]:
+    """What in `source` reaches beyond the exercise (patching modules, the kit, processes, frames), less
+    what the exercise's allowances permit."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []
+    forbidden_modules, forbidden_calls, os_attrs = set(FORBIDDEN_MODULES), set(FORBIDDEN_CALLS), set(OS_ATTRS)
+    for name in allow:
+        forbidden_modules -= ALLOWED[name]["modules"]
+        forbidden_calls -= ALLOWED[name]["calls"]
+        os_attrs -= ALLOWED[name]["os"]
     found = []
     modules = set()   # names bound to imported modules: assigning to their attributes is patching
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for name in names:
-                if name.split(".")[0] in FORBIDDEN_MODULES:
+                if name.split(".")[0] in forbidden_modules:
                     found.append(f"imports {name}")
             if isinstance(node, ast.Import):
                 modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
             else:
                 modules |= {a.asname or a.name for a in node.names}
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS | {"__builtins__"}:
+        elif isinstance(node, ast.Name) and node.id in forbidden_calls | {"__builtins__"}:
             found.append(f"uses {node.id}")
         elif isinstance(node, ast.Attribute) and (
-                node.attr in FORBIDDEN_ATTRS or (node.attr in OS_ATTRS and _dotted(node).startswith("os."))):
+                node.attr in FORBIDDEN_ATTRS or (node.attr in os_attrs and _dotted(node).startswith("os."))):
             found.append(f"uses {_dotted(node)}")
     modules |= {"torch", "nn", "F", "math", "time", "os", "sys", "np", "numpy"}
     for node in ast.walk(tree):

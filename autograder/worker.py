@@ -1,7 +1,7 @@
 """The sandboxed worker: the only process that ever runs student code.
 
 It is forked from a template process that has already imported torch (multiprocessing's forkserver
-with this module preloaded), so starting one costs a fork, not an interpreter and a torch import.
+with `template.py` preloaded), so starting one costs a fork, not an interpreter and a torch import.
 Before touching student code it limits itself (memory, file size, core dumps), moves to a scratch
 directory, drops the environment and sends its output to a capped file. It then serves requests from
 the trusted side as plain bytes (see `protocol.py`); it never receives or sends pickles after start-up.
@@ -13,30 +13,13 @@ import resource
 import signal
 import sys
 
-import torch  # noqa: F401 - preloaded into the template process on purpose
+import torch
 
 from . import isolation, protocol
 from .session import Session, describe_error
 
 KEEP_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 MAX_PROCS = 64   # processes and threads of the worker's user (a fork bomb stops here)
-
-
-def _warm_template():
-    """Run each kind of request once while this module is preloaded into the template process: torch
-    imports hundreds of modules lazily (the first backward with explicit gradients alone takes ~0.4 s),
-    and every worker forked afterwards inherits them instead of paying again."""
-    session = Session("cpu")
-    session.handle({"op": "load", "cells": [{"name": "warm-up", "source": "def f(X):\n    return (X * 2).exp()"}]})
-    X = torch.ones(2, 3, dtype=torch.float64)
-    session.handle({"op": "call", "symbol": "f", "args": [X], "requires_grad": [0], "return_args": True,
-                    "watch": {"functions": ["softmax"], "aten": ["_softmax"]}})
-    session.handle({"op": "backward", "grad_outputs": [X]})
-    protocol.decode(protocol.encode(session.handle({"op": "call", "symbol": "f", "args": [X.float()]})))
-
-
-if __name__ != "__main__":
-    _warm_template()
 
 
 def _limit_self(conn, cfg) -> list[str]:

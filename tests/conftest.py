@@ -16,11 +16,7 @@ def release_path(exercise_id):
 
 
 def reference_code(exercise_id):
-    ex = registry.get(exercise_id)
-    for cell in notebook.read(registry.kit_root() / "source" / ex.chapter / ex.notebook).cells:
-        if notebook.grade_id(cell) == exercise_id:
-            return notebook.strip_solution_markers(notebook.source_text(cell))
-    raise LookupError(exercise_id)
+    return notebook.solution_code(registry.get(exercise_id))
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ import sys
 
 import pytest
 
-from autograder import demo, registry
+from autograder import demo, notebook, registry
 
 
 def test_every_demo_mistake_still_applies():
     for ex in registry.EXERCISES:
         code = demo.mistaken(ex)
-        assert code != demo.reference_code(ex) or ex.id not in demo.MISTAKES
+        assert code != notebook.solution_code(ex) or ex.id not in demo.MISTAKES
 
 
 @pytest.mark.slow

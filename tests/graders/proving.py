@@ -11,12 +11,7 @@ from autograder.grade import grade_code
 
 def solution_cell(kind: str, exercise_id: str) -> str:
     """The exercise's cell in source/ (reference, markers stripped) or release/ (the student's stub)."""
-    ex = registry.get(exercise_id)
-    nb = notebook.read(registry.kit_root() / kind / ex.chapter / ex.notebook)
-    for cell in nb.cells:
-        if notebook.grade_id(cell) == exercise_id:
-            return notebook.strip_solution_markers(notebook.source_text(cell))
-    raise LookupError(f"no cell {exercise_id} in {kind}/{ex.chapter}/{ex.notebook}")
+    return notebook.solution_code(registry.get(exercise_id), kind)
 
 
 def failed(report):
