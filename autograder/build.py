@@ -58,6 +58,8 @@ def answer_key(source_nb) -> nbformat.NotebookNode:
     """Source without hidden tests and solution markers, outputs cleared (executed later)."""
     nb = copy.deepcopy(source_nb)
     for cell in nb.cells:
+        if cell.cell_type == "markdown" and notebook.is_solution(cell):   # a written answer: model + rubric
+            cell.source = notebook.strip_solution_markers(notebook.source_text(cell))
         if cell.cell_type != "code":
             continue
         text = notebook.source_text(cell)

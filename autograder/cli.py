@@ -63,6 +63,18 @@ def _build(args) -> int:
     return build.main(check=args.check, chapters=args.chapter or None)
 
 
+def _new(args) -> int:
+    from .scaffold import NEXT_STEPS, new_exercise
+    written = new_exercise(args.exercise_id, kind="class" if args.cls else "function", notebook_name=args.notebook,
+                           book=args.book, points=args.points)
+    root = written[0].parents[3]
+    for path in written:
+        print(f"wrote {path.relative_to(root)}")
+    chapter, symbol = args.exercise_id.split("-", 1)
+    print(NEXT_STEPS.format(chapter=chapter, notebook=written[0].name, grader=f"{chapter}_{symbol}"))
+    return 0
+
+
 def markdown_table() -> str:
     """The exercises table of README.md (a test keeps the README equal to this)."""
     from .registry import EXERCISES
@@ -121,6 +133,15 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--check", action="store_true", help="only report notebooks that differ")
     r.add_argument("--chapter", action="append", help="limit to this chapter (repeatable)")
     r.set_defaults(func=_build)
+
+    n = sub.add_parser("new", help="the skeleton of a new exercise: lesson cells, grader, proof, registry entry")
+    n.add_argument("exercise_id", help="chNN-<symbol>, the book's name, e.g. ch03-l2_penalty")
+    n.add_argument("--class", dest="cls", action="store_true", help="the student writes a class (an nn.Module)")
+    n.add_argument("--notebook", help="lesson file under source/chNN/ (default: the chapter's only lesson, "
+                                      "else <symbol>.ipynb)")
+    n.add_argument("--book", default="TODO", help="book section(s), e.g. 3.7")
+    n.add_argument("--points", type=float, default=10)
+    n.set_defaults(func=_new)
 
     ls = sub.add_parser("list", help="list the exercises")
     ls.add_argument("--markdown", action="store_true", help="as the table in README.md")

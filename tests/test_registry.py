@@ -17,3 +17,16 @@ def test_every_exercise_has_a_grader_a_lesson_and_a_proof():
         importlib.import_module(ex.grader_module)
         assert (root / "source" / ex.chapter / ex.notebook).exists()
         assert (root / "tests" / "graders" / f"test_{ex.grader}.py").exists(), f"no proof file for {ex.id}"
+
+
+MIN_MUTANTS = 5
+
+
+def test_every_proof_file_has_enough_realistic_mistakes():
+    """The bar: besides the reference (full marks) and the stub (zero), at least five buggy variants."""
+    short = []
+    for ex in registry.EXERCISES:
+        proof = importlib.import_module(f"tests.graders.test_{ex.grader}")
+        if len(getattr(proof, "MUTANTS", {})) < MIN_MUTANTS:
+            short.append(f"{ex.id}: {len(getattr(proof, 'MUTANTS', {}))} in tests/graders/test_{ex.grader}.py")
+    assert not short, f"each proof file needs at least {MIN_MUTANTS} MUTANTS: " + "; ".join(short)

@@ -192,20 +192,37 @@ def test_registry_exercise_has_its_cells(exercise):
                       "notebook or autograder/registry.py, then run `autograder build`.")
 
 
-def test_every_graded_or_solution_cell_is_a_registry_exercise():
+def test_every_graded_or_solution_cell_is_a_registry_exercise_or_question():
     tests = {e.tests_grade_id for e in registry.EXERCISES}
     ids = {e.id for e in registry.EXERCISES}
+    questions = {q.id: q for q in registry.QUESTIONS}
     problems = []
     for path, i, cell in cells(SOURCES, code_only=False):
-        m = notebook.meta(cell)
-        if m.get("grade") and notebook.grade_id(cell) not in tests:
-            problems.append(f"{where(path, i, cell)} is graded but is no exercise's <id>-tests cell")
-        elif m.get("solution") and not m.get("grade") and notebook.grade_id(cell) not in ids:
+        m, gid = notebook.meta(cell), notebook.grade_id(cell)
+        if gid in questions:
+            q = questions[gid]
+            if cell.cell_type != "markdown" or not (m.get("grade") and m.get("solution")):
+                problems.append(f"{where(path, i, cell)} is written question {gid}: make it a markdown cell "
+                                "that is graded and a solution (nbgrader's 'Manually graded answer')")
+            if m.get("points") != q.points:
+                problems.append(f"{where(path, i, cell)} has points={m.get('points')!r}, the registry says "
+                                f"{q.points:g}")
+            if (path.parent.name, path.name) != (q.chapter, q.notebook):
+                problems.append(f"{where(path, i, cell)} belongs in source/{q.chapter}/{q.notebook}")
+            if not any(SOLUTION_MARK.match(line) for line in notebook.source_text(cell).splitlines()):
+                problems.append(f"{where(path, i, cell)} has no ### BEGIN/END SOLUTION region: the model answer "
+                                "and rubric go there (students see the question above it)")
+        elif m.get("grade") and gid not in tests:
+            problems.append(f"{where(path, i, cell)} is graded but is no exercise's <id>-tests cell and no "
+                            "written question of the registry")
+        elif m.get("solution") and not m.get("grade") and gid not in ids:
             problems.append(f"{where(path, i, cell)} is a solution cell but no exercise has that id: students "
                             "would get a stub that nothing grades")
-    fail_if(problems, "add the exercise to autograder/registry.py (id = the solution cell's "
-                      "grade_id), or make the cell an ordinary locked cell; then run "
-                      "`autograder build`.")
+    found = {notebook.grade_id(c) for _, _, c in cells(SOURCES, code_only=False)}
+    problems += [f"written question {q} of the registry has no cell in source/" for q in questions if q not in found]
+    fail_if(problems, "add the exercise or question to autograder/registry.py (id = the cell's "
+                      "grade_id: chNN-<symbol>, or chNN-q-<slug> for a written answer), or make the "
+                      "cell an ordinary locked cell; then run `autograder build`.")
 
 
 @pytest.mark.parametrize("path", GENERATED, ids=rel)
