@@ -282,7 +282,11 @@ class GradingPool:
         """The sandbox proved where the grading will run: in a grader process of the pool, or in every
         Dask worker. Raises SandboxError with the cause if it does not hold anywhere."""
         if self.client is not None:
-            return list(self.client.run(prove_here, self.device, self.limits).values())
+            self.client.wait_for_workers(1, timeout=120)
+            workers = list(self.client.scheduler_info()["workers"])
+            futures = [self.client.submit(prove_here, self.device, self.limits, workers=[w],
+                                          allow_other_workers=False, pure=False) for w in workers]
+            return self.client.gather(futures)
         return [self.pool.submit(prove_here, self.device, self.limits).result()]
 
     def close(self):
