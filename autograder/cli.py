@@ -75,6 +75,13 @@ def _new(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from .classreport import write_report
+    page = write_report(Path(args.course_dir), args.assignment, Path(args.out) if args.out else None)
+    print(f"class report: {page} (figures and report.json beside it)")
+    return 0
+
+
 def markdown_table() -> str:
     """The exercises table of README.md (a test keeps the README equal to this)."""
     from .registry import EXERCISES
@@ -142,6 +149,12 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--book", default="TODO", help="book section(s), e.g. 3.7")
     n.add_argument("--points", type=float, default=10)
     n.set_defaults(func=_new)
+
+    rp = sub.add_parser("report", help="class report (HTML with figures, JSON) from what batch recorded")
+    rp.add_argument("course_dir")
+    rp.add_argument("--assignment", required=True, help="e.g. ch04")
+    rp.add_argument("--out", help="folder to write to (default: COURSE/reports/<assignment>/)")
+    rp.set_defaults(func=_report)
 
     ls = sub.add_parser("list", help="list the exercises")
     ls.add_argument("--markdown", action="store_true", help="as the table in README.md")
