@@ -82,6 +82,22 @@ def _report(args) -> int:
     return 0
 
 
+def _gradescope(args) -> int:
+    from . import gradescope
+    from .sandbox import SandboxError
+    if args.zip:
+        print(f"wrote {gradescope.build_zip(args.assignment, Path(args.zip))}: upload it as the assignment's "
+              "autograder (Gradescope: Configure Autograder > Zip file upload)")
+        return 0
+    try:
+        data = gradescope.run(args.assignment, Path(args.submission), Path(args.results), args.device,
+                              _limits(args))
+    except SandboxError as e:
+        return refuse(e)
+    print(f"{data['score']:g} points; {data['output']}")
+    return 0
+
+
 def markdown_table() -> str:
     """The exercises table of README.md (a test keeps the README equal to this)."""
     from .registry import EXERCISES
@@ -155,6 +171,16 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--assignment", required=True, help="e.g. ch04")
     rp.add_argument("--out", help="folder to write to (default: COURSE/reports/<assignment>/)")
     rp.set_defaults(func=_report)
+
+    gs = sub.add_parser("gradescope", help="grade a submission inside Gradescope's container, or --zip the "
+                                           "autograder to upload")
+    gs.add_argument("--assignment", required=True, help="the chapter this Gradescope assignment is, e.g. ch04")
+    gs.add_argument("--submission", default="/autograder/submission")
+    gs.add_argument("--results", default="/autograder/results/results.json")
+    gs.add_argument("--zip", metavar="OUT.zip", help="write the autograder zip for Gradescope instead of grading")
+    gs.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    gs.add_argument("--weak-sandbox", action="store_true", help=WEAK_HELP)
+    gs.set_defaults(func=_gradescope)
 
     ls = sub.add_parser("list", help="list the exercises")
     ls.add_argument("--markdown", action="store_true", help="as the table in README.md")
