@@ -98,6 +98,15 @@ def _gradescope(args) -> int:
     return 0
 
 
+def _syllabus(args) -> int:
+    from .syllabus import syllabus_markdown, write_syllabus
+    if args.write:
+        print(f"wrote {write_syllabus()}")
+    else:
+        print(syllabus_markdown(), end="")
+    return 0
+
+
 def markdown_table() -> str:
     """The exercises table of README.md (a test keeps the README equal to this)."""
     from .registry import EXERCISES
@@ -181,6 +190,10 @@ def parser() -> argparse.ArgumentParser:
     gs.add_argument("--device", help="cpu or cuda (default: cuda when present)")
     gs.add_argument("--weak-sandbox", action="store_true", help=WEAK_HELP)
     gs.set_defaults(func=_gradescope)
+
+    sy = sub.add_parser("syllabus", help="the term plan: one row per lesson in book order (COURSE.md)")
+    sy.add_argument("--write", action="store_true", help="write COURSE.md (autograder build does this too)")
+    sy.set_defaults(func=_syllabus)
 
     ls = sub.add_parser("list", help="list the exercises")
     ls.add_argument("--markdown", action="store_true", help="as the table in README.md")
