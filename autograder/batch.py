@@ -48,6 +48,12 @@ def find_submissions(course: Path, assignment: str) -> list[Submission]:
     return subs
 
 
+def assignments_with_submissions(course: Path) -> list[str]:
+    """The kit's assignments (chapters) that at least one student submitted, in book order."""
+    found = {p.name for p in (course / "submitted").glob("*/*") if p.is_dir()}
+    return [c for c in registry.chapters() if c in found]
+
+
 def course_settings(course: Path) -> tuple[str, str]:
     """(db_url, course_id) as nbgrader itself would read them from the course's nbgrader_config.py."""
     from nbgrader.coursedir import CourseDirectory

@@ -43,9 +43,21 @@ def _grade(args) -> int:
 
 
 def _batch(args) -> int:
-    from .batch import run_batch
-    return run_batch(Path(args.course_dir), args.assignment, workers=args.workers, scheduler=args.scheduler,
-                     force=args.force, device=args.device, limits=_limits(args))
+    from .batch import GradingPool, assignments_with_submissions, run_batch
+    course = Path(args.course_dir)
+    assignments = args.assignment or (assignments_with_submissions(course) if args.all else [])
+    if not assignments:
+        print("name the assignments to grade (--assignment ch04, repeatable) or --all", file=sys.stderr)
+        return 2
+    limits = _limits(args)
+    # one pool for every assignment: grader processes, sandbox templates and references start once
+    with GradingPool(args.workers, args.scheduler, args.device, limits) as pool:
+        codes = []
+        for assignment in assignments:
+            codes.append(run_batch(course, assignment, force=args.force, pool=pool))
+            if codes[-1] == SANDBOX_FAILED:
+                return SANDBOX_FAILED
+    return max(codes)
 
 
 def _doctor(args) -> int:
@@ -144,7 +156,8 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("batch", help="grade every submission of an assignment into the gradebook")
     b.add_argument("course_dir")
-    b.add_argument("--assignment", required=True, help="e.g. ch04")
+    b.add_argument("--assignment", action="append", help="e.g. ch04; repeat it to grade several in one run")
+    b.add_argument("--all", action="store_true", help="every assignment that has submissions")
     b.add_argument("--workers", type=int, default=None, help="parallel graders (default: the cores)")
     b.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     b.add_argument("--force", action="store_true", help="regrade submissions already graded")
