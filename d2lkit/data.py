@@ -5,8 +5,9 @@
 - `time_machine()` -> the raw text of H. G. Wells' The Time Machine (book 9.2);
 - `fra_eng()` -> the raw English-French pairs, "English<TAB>French" lines (book 10.5).
 
-Without a network (and without a cached copy) each returns data the kit makes (`d2lkit.synthetic`), of the
-same form, and says so in one printed line. Files are checked and cached by `d2lkit.download`
+Without a network (and without a cached copy), or when the download fails, each returns data the kit makes
+(`d2lkit.synthetic`), of the same form, and says so (and why) in one printed line; `fallback=False` raises
+the error instead. Files are checked and cached by `d2lkit.download`
 (`D2LKIT_DATA`, `D2LKIT_DATA_URL`, `D2LKIT_OFFLINE`).
 
     python -m d2lkit.data download [--all | NAME ...]   fetch everything a class needs, once (a lab image)
@@ -85,8 +86,7 @@ def fashion_mnist(batch_size: int, resize=None, root=None, *, num_train=None, nu
             raise
         train_x, train_y = synthetic.fashion_images(num_train, seed=0)
         val_x, val_y = synthetic.fashion_images(num_val, seed=1)
-        what = (f"Fashion-MNIST not available {'offline' if isinstance(e, OfflineError) else f'({e})'}: "
-                "using the kit's synthetic stand-in (10 classes, 28x28)")
+        what = _instead("Fashion-MNIST", e, "the kit's synthetic stand-in (10 classes, 28x28)")
     train = ImageSet(train_x[:num_train], train_y[:num_train], resize)
     val = ImageSet(val_x[:num_val], val_y[:num_val], resize)
     if not quiet:
@@ -94,6 +94,12 @@ def fashion_mnist(batch_size: int, resize=None, root=None, *, num_train=None, nu
     # num_workers=0: the sets are in memory, and worker processes would cost more than they save here
     return (torch_data.DataLoader(train, batch_size, shuffle=True),
             torch_data.DataLoader(val, batch_size, shuffle=False))
+
+
+def _instead(what: str, error: DownloadError, stand_in: str) -> str:
+    """The one line that says a lesson runs on made data, and why: offline, or the download's error."""
+    why = "offline" if isinstance(error, OfflineError) else f"({error})"
+    return f"{what} not available {why}: using {stand_in}"
 
 
 def _torchvision_fashion_mnist(root: Path, download: bool):
@@ -105,7 +111,7 @@ def _torchvision_fashion_mnist(root: Path, download: bool):
         if not download:
             raise OfflineError(f"Fashion-MNIST is not in {root} (and download=False)")
         if not reachable(FASHION_MNIST_MIRROR):  # torchvision's download has no timeout: check before it hangs
-            raise OfflineError(f"cannot reach {FASHION_MNIST_MIRROR}: no network?")
+            raise OfflineError(f"Fashion-MNIST: cannot reach {FASHION_MNIST_MIRROR}: no network?")
     import torchvision
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(60)  # a stall mid-download fails instead of hanging the lesson
@@ -125,29 +131,27 @@ def _torchvision_fashion_mnist(root: Path, download: bool):
 # -- texts --------------------------------------------------------------------------------------------------
 
 def time_machine(fallback=True) -> str:
-    """The raw text of The Time Machine (the book's `timemachine.txt`), or, offline, the kit's made-up story."""
+    """The raw text of The Time Machine (the book's `timemachine.txt`), or the kit's made-up story."""
     try:
         return download("time_machine").read_text(encoding="utf-8")
-    except OfflineError:
+    except DownloadError as e:
         if not fallback:
             raise
         text = synthetic.english_text()
-        print(f"The Time Machine not available offline: using the kit's generated English text "
-              f"({len(text)} characters)")
+        print(_instead("The Time Machine", e, f"the kit's generated English text ({len(text)} characters)"))
         return text
 
 
 def fra_eng(fallback=True) -> str:
-    """The raw English-French pairs (`fra.txt` of the book's `fra-eng.zip`): "English<TAB>French" lines;
-    offline, the kit's generated pairs."""
+    """The raw English-French pairs (`fra.txt` of the book's `fra-eng.zip`): "English<TAB>French" lines, or
+    the kit's generated pairs."""
     try:
         path = download("fra-eng")
-    except OfflineError:
+    except DownloadError as e:
         if not fallback:
             raise
         text = synthetic.english_french()
-        print(f"English-French pairs not available offline: using the kit's generated pairs "
-              f"({text.count(chr(10))} lines)")
+        print(_instead("English-French pairs", e, f"the kit's generated pairs ({text.count(chr(10))} lines)"))
         return text
     with zipfile.ZipFile(path) as z:
         member = next(n for n in z.namelist() if n.endswith("fra.txt"))
@@ -192,7 +196,7 @@ def main(argv=None) -> int:
         try:
             print(f"{name}: {prefetch([name])[name]}")
         except DownloadError as e:
-            print(f"{name}: FAILED: {e}", file=sys.stderr)
+            print(f"FAILED: {e}", file=sys.stderr)  # the message names the data set
             status = 1
     return status
 

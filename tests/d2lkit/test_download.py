@@ -81,6 +81,15 @@ def test_the_texts_fall_back_offline_with_one_line(capsys):
     assert len(text) >= 100_000 and pairs.count("\t") == pairs.count("\n")
 
 
+def test_a_failed_download_falls_back_saying_why_or_raises(server, monkeypatch, capsys):
+    server.publish(monkeypatch, "time_machine", GOOD, sha1="0" * 40)
+    assert len(data.time_machine()) >= 100_000
+    line, = capsys.readouterr().out.splitlines()
+    assert line.startswith("The Time Machine not available (time_machine: the file from") and "SHA-1" in line
+    with pytest.raises(download.ChecksumError):
+        data.time_machine(fallback=False)
+
+
 def test_the_texts_come_from_the_server_when_there_is_one(server, monkeypatch, capsys):
     server.publish(monkeypatch, "time_machine", GOOD)
     buffer = io.BytesIO()
@@ -97,7 +106,7 @@ def test_the_download_command_fetches_and_says_where(server, monkeypatch, cache,
     assert data.main(["download", "time_machine"]) == 0
     assert capsys.readouterr().out.strip() == f"time_machine: {cache / 'timemachine.txt'}"
     assert data.main(["download", "fra-eng"]) == 1  # the test server has no fra-eng.zip
-    assert "fra-eng: FAILED" in capsys.readouterr().err
+    assert "FAILED: fra-eng: " in capsys.readouterr().err
 
 
 def test_the_hub_has_the_books_urls_and_checksums():
