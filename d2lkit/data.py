@@ -27,8 +27,9 @@ import torch
 from torch.utils import data as torch_data
 
 from . import synthetic
+# the errors are re-exported: a lesson can catch d2lkit.data.DownloadError
 from .download import (DATA_HUB, ChecksumError, DownloadError, OfflineError, PartialDownloadError,  # noqa: F401
-                       cache_dir, download, offline, reachable)
+                       cache_dir, download, reachable)
 
 LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"]
 NAMES = ["fashion_mnist", *DATA_HUB]  # what prefetch and the command know
