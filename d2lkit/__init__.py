@@ -4,6 +4,7 @@
 - `d2lkit.data`     the book's data sets (Fashion-MNIST, The Time Machine, English-French), downloaded,
                     checksummed and cached; data the kit makes when there is no network
 - `d2lkit.training` the minimal training loop the lessons share: `fit`, `evaluate`, `accuracy`
+- `d2lkit.checks`   for check cells: `needs` names an earlier exercise that is unfinished or wrong
 
 The graders never import this package, and it never imports theirs. Submodules load on first use
 (`d2lkit.figures` pulls in matplotlib, `d2lkit.data` torchvision only for Fashion-MNIST), so that
@@ -11,7 +12,7 @@ The graders never import this package, and it never imports theirs. Submodules l
 """
 import importlib
 
-__all__ = ["data", "figures", "training"]
+__all__ = ["checks", "data", "figures", "training"]
 
 
 def __getattr__(name):
