@@ -67,7 +67,7 @@ def _doctor(args) -> int:
 
 def _demo(args) -> int:
     from .demo import run_demo
-    return run_demo(workers=args.workers)
+    return run_demo(workers=args.workers, keep=Path(args.keep) if args.keep else None)
 
 
 def _build(args) -> int:
@@ -172,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="grade the bundled example class offline and print a table")
     d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--keep", metavar="DIR", help="build the class in DIR and keep it (e.g. for autograder report)")
     d.set_defaults(func=_demo)
 
     r = sub.add_parser("build", help="regenerate release/ and solutions/ from source/")
