@@ -79,13 +79,15 @@ class Recipe:
         return _points(points, test)
 
     def unmodified(self, points, inputs: Inputs, names, hint=""):
-        """The caller's tensors are unchanged after the call. `names` names each argument (None: not checked)."""
+        """The caller's tensors are unchanged after the call. `names` names each argument (None: not checked);
+        `hint` is one hint for all, or a dict of hints by name (for arguments changed by different mistakes)."""
         def test(student, device):
             args = inputs(device)
             out = self.checked(self.target(student, device), args, return_args=True)
             for name, before, after in zip(names, args, out.args):
                 if name is not None and isinstance(before, torch.Tensor):
-                    expect_unmodified(before, after, name, self.describe(*args), hint)
+                    expect_unmodified(before, after, name, self.describe(*args),
+                                      hint.get(name, "") if isinstance(hint, dict) else hint)
         return _points(points, test)
 
     def from_scratch(self, points, inputs: Inputs, banned, hint):
