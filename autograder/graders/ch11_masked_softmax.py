@@ -69,7 +69,8 @@ def diagnose(X, valid_lens, got) -> str:
         "the result is the plain softmax: the keys past each valid length were not masked.":
             lambda: torch.softmax(x, -1),
         "the masked scores were replaced by 0, which still has weight exp(0) = 1 > 0; replace them by a very "
-        "large negative value (-1e6) so that their exponential is 0.": lambda: torch.softmax(x.masked_fill(~mask, 0), -1),
+        "large negative value (-1e6) so that their exponential is 0.":
+            lambda: torch.softmax(x.masked_fill(~mask, 0), -1),
         "you zeroed the masked weights after the softmax without renormalising; mask the scores before the "
         "softmax (replace them by -1e6).": lambda: torch.softmax(x, -1) * mask,
         "the softmax went over the queries axis (dim=1); it goes over the keys, the last axis (dim=-1).":
@@ -152,6 +153,13 @@ gradient_of_non_contiguous_X = recipe.gradient(
     truth=expected_of, hint=GRAD_HINT, names=["X"])
 
 
+def attention_inputs(device):
+    """Queries, keys, values (d = 4) and valid_lens for DotProductAttention."""
+    return (scores(2, 3, 4, dtype=torch.float64, device=device, seed=10),
+            scores(2, 5, 4, dtype=torch.float64, device=device, seed=11),
+            scores(2, 5, 3, dtype=torch.float64, device=device, seed=12), lengths([2, 4], device))
+
+
 def gradient_through_attention(dpa):
     """The standard gradient test of DotProductAttention(0.0)(Q, K, V, valid_lens), which calls the student's
     masked_softmax."""
@@ -159,10 +167,7 @@ def gradient_through_attention(dpa):
                      lambda args, got, call: expect_close(got, attention(*args), call,
                                                           "check masked_softmax's values first (the tests above)."),
                      target=lambda impl, device: dpa.new(0.0))
-    return through.gradient(1.5, lambda d: (scores(2, 3, 4, dtype=torch.float64, device=d, seed=10),
-                                            scores(2, 5, 4, dtype=torch.float64, device=d, seed=11),
-                                            scores(2, 5, 3, dtype=torch.float64, device=d, seed=12), lengths([2, 4], d)),
-                            truth=attention, wrt=(0, 1, 2), hint=GRAD_HINT, names="QKV")
+    return through.gradient(1.5, attention_inputs, truth=attention, wrt=(0, 1, 2), hint=GRAD_HINT, names="QKV")
 
 
 @pytest.mark.points(1.5)
