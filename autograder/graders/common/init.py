@@ -17,7 +17,8 @@ import math
 import pytest
 import torch
 
-from autograder.checks import BannedOp, Mistake, StudentError, as_mistake, expect_not_used
+from autograder.checks import Mistake, StudentError, as_mistake, expect_not_used
+from autograder.graders.common.modules import given
 
 # the lesson's probe_net(): the nn.Linear layers by state_dict prefix, with (out_features, in_features)
 LINEAR = {"0": (400, 200), "3.0": (100, 400), "4": (100, 100), "5": (100, 100)}
@@ -43,12 +44,12 @@ def about(name, key=None, dtype=None):
     return f"{key} (of nn.Linear({in_f}, {out_f})) after {what}"
 
 
-def probe(sibling, name, device, dtype=torch.float32, seed=1, meta=False, watch=None):
+def probe(sibling, student, name, device, dtype=torch.float32, seed=1, meta=False, watch=None):
     """What init_probe reports for the student's function `name`: {"before", "after", "library_xavier"}, and
     the names of banned functions seen (the worker's record and the source text)."""
     like = torch.empty(0, dtype=dtype, device="meta" if meta else device)
     try:
-        out = sibling("init_probe").run(name, like, seed=seed, watch=watch)
+        out = given(sibling, student, "init_probe").run(name, like, seed=seed, watch=watch)
     except StudentError as e:
         message = e.message.lower()
         hint = (APPLY_HINT if e.type == "AttributeError" or "has no attribute" in message else
@@ -76,15 +77,15 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
               **(points or {})}
     tests = {}
 
-    def weights(sibling, device):
-        report, _ = probe(sibling, name, device, seed=1)
+    def weights(sibling, student, device):
+        report, _ = probe(sibling, student, name, device, seed=1)
         for prefix, (out_f, in_f) in LINEAR.items():
             key = prefix + ".weight"
             check_weight(report["after"][key], in_f, out_f, about(name, key), report["before"][key])
     tests["test_weight_statistics"] = pytest.mark.points(points["weights"])(weights)
 
-    def biases(sibling, device):
-        report, _ = probe(sibling, name, device, seed=2)
+    def biases(sibling, student, device):
+        report, _ = probe(sibling, student, name, device, seed=2)
         for prefix in LINEAR:
             key = prefix + ".bias"
             before, after = report["before"][key], report["after"][key]
@@ -102,17 +103,17 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
                               "module.parameters(), which holds both).")
     tests["test_biases"] = pytest.mark.points(points["biases"])(biases)
 
-    def others(sibling, device):
-        report, _ = probe(sibling, name, device, seed=3)
+    def others(sibling, student, device):
+        report, _ = probe(sibling, student, name, device, seed=3)
         for key in OTHERS:
             if not unchanged(report["before"][key], report["after"][key]):
                 raise Mistake(f"{about(name)} changed {key}, a parameter of the network's nn.LayerNorm (module 2); "
                               f"{name} is for the nn.Linear layers only.", APPLY_HINT)
     tests["test_only_linear_layers_change"] = pytest.mark.points(points["others"])(others)
 
-    def draws(sibling, device):
-        first, _ = probe(sibling, name, device, seed=4)
-        second, _ = probe(sibling, name, device, seed=5)
+    def draws(sibling, student, device):
+        first, _ = probe(sibling, student, name, device, seed=4)
+        second, _ = probe(sibling, student, name, device, seed=5)
         a, b = first["after"], second["after"]
         if torch.equal(a["4.weight"], a["5.weight"]):
             raise Mistake(f"after {about(name)}, layers 4 and 5 (both nn.Linear(100, 100)) hold the very same "
@@ -121,8 +122,8 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
             raise Mistake(f"{about(name)} gave the same weights twice, from two different random states.", SEED_HINT)
     tests["test_each_layer_gets_its_own_draw"] = pytest.mark.points(points["draws"])(draws)
 
-    def dtype_device(sibling, device):
-        report, _ = probe(sibling, name, device, dtype=torch.float64, seed=6)
+    def dtype_device(sibling, student, device):
+        report, _ = probe(sibling, student, name, device, dtype=torch.float64, seed=6)
         for prefix, (out_f, in_f) in LINEAR.items():
             key = prefix + ".weight"
             W = report["after"][key]
@@ -131,7 +132,7 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
                 raise Mistake(f"{call} came back as {str(W.dtype)[6:]}; it should keep the network's dtype.",
                               DEVICE_HINT)
             check_weight(W, in_f, out_f, call, report["before"][key])
-        report, _ = probe(sibling, name, device, seed=7, meta=True)
+        report, _ = probe(sibling, student, name, device, seed=7, meta=True)
         for key, t in report["after"].items():
             where = str(getattr(t, "sent_from", t.device))
             if torch.device(where).type != "meta":
@@ -141,8 +142,8 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
     tests["test_keeps_dtype_and_device"] = pytest.mark.points(points["dtype_device"])(dtype_device)
 
     if banned:
-        def scratch(sibling, device):
-            report, seen = probe(sibling, name, device, seed=8, watch={"functions": list(banned), "aten": []})
+        def scratch(sibling, student, device):
+            report, seen = probe(sibling, student, name, device, seed=8, watch={"functions": list(banned), "aten": []})
             for prefix, (out_f, in_f) in LINEAR.items():
                 key = prefix + ".weight"
                 check_weight(report["after"][key], in_f, out_f, about(name, key), report["before"][key])
