@@ -84,4 +84,10 @@ def init_xavier(module):
 """)
 
 
+def test_an_initializer_that_does_nothing_gets_nothing():
+    for body in ("pass", "if type(module) == 'Linear':\n        nn.init.uniform_(module.weight, -0.1, 0.1)"):
+        report = grade_code(EX, f"def init_xavier(module):\n    {body}\n")
+        assert report.score == 0, report.summary()
+
+
 test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)

@@ -69,6 +69,18 @@ def unchanged(before, after) -> bool:
     return before.shape == after.shape and torch.equal(before.to(after.device), after)
 
 
+def expect_weights_changed(report, name):
+    """The other tests count only for an initializer that initializes: one that does nothing leaves every bias and
+    every other module as it was, and gives every layer its own (default) draw."""
+    for prefix in LINEAR:
+        key = prefix + ".weight"
+        if unchanged(report["before"][key], report["after"][key]):
+            raise Mistake(f"{about(name)} left {key} as PyTorch initialized it: the weights of the nn.Linear layers "
+                          "should be drawn anew (this test counts only for an initializer that does that).",
+                          "act when type(module) == nn.Linear (the class itself, not an instance or its name), and "
+                          "change module.weight in place.")
+
+
 def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> dict:
     """The tests of one initializer. `check_weight(W, fan_in, fan_out, call, before)` raises a Mistake when W is
     not what the initializer should draw; `bias` is "zeros" or "unchanged"; `banned` lists library functions
@@ -86,6 +98,7 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
 
     def biases(sibling, student, device):
         report, _ = probe(sibling, student, name, device, seed=2)
+        expect_weights_changed(report, name)
         for prefix in LINEAR:
             key = prefix + ".bias"
             before, after = report["before"][key], report["after"][key]
@@ -105,6 +118,7 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
 
     def others(sibling, student, device):
         report, _ = probe(sibling, student, name, device, seed=3)
+        expect_weights_changed(report, name)
         for key in OTHERS:
             if not unchanged(report["before"][key], report["after"][key]):
                 raise Mistake(f"{about(name)} changed {key}, a parameter of the network's nn.LayerNorm (module 2); "
@@ -114,6 +128,7 @@ def make_tests(name: str, check_weight, bias: str, banned=None, points=None) -> 
     def draws(sibling, student, device):
         first, _ = probe(sibling, student, name, device, seed=4)
         second, _ = probe(sibling, student, name, device, seed=5)
+        expect_weights_changed(first, name)
         a, b = first["after"], second["after"]
         if torch.equal(a["4.weight"], a["5.weight"]):
             raise Mistake(f"after {about(name)}, layers 4 and 5 (both nn.Linear(100, 100)) hold the very same "
