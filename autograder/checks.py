@@ -53,16 +53,18 @@ def seeded(*shape, seed=0, dtype=torch.float32, device="cpu", scale=1.0, shift=0
 
 def first_matching_hint(got, candidates: dict, default: str = "", rtol=1e-3, atol=1e-5) -> str:
     """The hint of the first known wrong answer that `got` equals, else `default`. A candidate is a tensor, a
-    function making one (computed only if reached), or None (skipped)."""
+    function making one (computed only if reached), None (skipped), or a list of these (several wrong answers
+    that one hint explains: any of them, in order)."""
     if not isinstance(got, torch.Tensor) or got.device.type == "meta":
         return default
-    for hint, wrong in candidates.items():
-        wrong = wrong() if callable(wrong) else wrong
-        if wrong is None or not isinstance(wrong, torch.Tensor) or wrong.shape != got.shape:
-            continue
-        g = got.detach().to(wrong.device, torch.float64)
-        if torch.allclose(g, wrong.to(torch.float64), rtol=rtol, atol=atol, equal_nan=True):
-            return hint
+    for hint, wrongs in candidates.items():
+        for wrong in (wrongs if isinstance(wrongs, list) else [wrongs]):
+            wrong = wrong() if callable(wrong) else wrong
+            if wrong is None or not isinstance(wrong, torch.Tensor) or wrong.shape != got.shape:
+                continue
+            g = got.detach().to(wrong.device, torch.float64)
+            if torch.allclose(g, wrong.to(torch.float64), rtol=rtol, atol=atol, equal_nan=True):
+                return hint
     return default
 
 
@@ -73,6 +75,15 @@ def as_mistake(e: StudentError, call: str, hint: str = ""):
         raise e
     where = f"\n{e.where}" if e.where else ""
     raise Mistake(f"{call} raised {e.type}: {e.message}{where}", hint) from None
+
+
+def expect_backward(impl, grad_outputs, call: str, hint: str = ""):
+    """impl.backward(grad_outputs) after a call made with requires_grad; an error there (mostly a result cut
+    off the graph) becomes a Mistake that names the call (see as_mistake)."""
+    try:
+        return impl.backward(grad_outputs)
+    except StudentError as e:
+        as_mistake(e, f"backpropagating through {call}", hint)
 
 
 def tolerance(dtype) -> tuple[float, float]:

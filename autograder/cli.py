@@ -11,7 +11,7 @@ SANDBOX_FAILED = 3   # exit status when the kit refuses to grade because its san
 
 
 def _limits(args):
-    from .sandbox import Limits
+    from .policy import Limits
     return Limits(allow_weak_sandbox=bool(getattr(args, "weak_sandbox", False)))
 
 
@@ -24,7 +24,7 @@ def refuse(error) -> int:
 
 def _grade(args) -> int:
     from .grade import grade_notebook
-    from .sandbox import SandboxError
+    from .policy import SandboxError
     try:
         report = grade_notebook(args.notebook, device=args.device, limits=_limits(args))
     except SandboxError as e:
@@ -67,7 +67,7 @@ def _doctor(args) -> int:
 
 def _demo(args) -> int:
     from .demo import run_demo
-    return run_demo(workers=args.workers)
+    return run_demo(workers=args.workers, keep=Path(args.keep) if args.keep else None)
 
 
 def _build(args) -> int:
@@ -96,7 +96,7 @@ def _report(args) -> int:
 
 def _gradescope(args) -> int:
     from . import gradescope
-    from .sandbox import SandboxError
+    from .policy import SandboxError
     if args.zip:
         print(f"wrote {gradescope.build_zip(args.assignment, Path(args.zip))}: upload it as the assignment's "
               "autograder (Gradescope: Configure Autograder > Zip file upload)")
@@ -172,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="grade the bundled example class offline and print a table")
     d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--keep", metavar="DIR", help="build the class in DIR and keep it (e.g. for autograder report)")
     d.set_defaults(func=_demo)
 
     r = sub.add_parser("build", help="regenerate release/ and solutions/ from source/")

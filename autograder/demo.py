@@ -95,15 +95,21 @@ def build_course(root: Path):
             nbformat.write(nb, target)
 
 
-def run_demo(workers=None) -> int:
+def run_demo(workers=None, keep: Path | None = None) -> int:
+    """Grade the example class; with `keep`, the course folder stays there (to try `autograder report`)."""
     from .batch import GradingPool, run_batch
     with tempfile.TemporaryDirectory(prefix="kit-demo-") as tmp, GradingPool(workers) as pool:
-        root = Path(tmp)
+        root = Path(keep) if keep else Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
         print("building the example class (stock nbgrader generate_assignment) ...")
         build_course(root)
         for chapter in registry.chapters():
-            run_batch(root, chapter, force=True, pool=pool)
+            code = run_batch(root, chapter, force=True, pool=pool)
+            if code:
+                return code
         print_table(root)
+        if keep:
+            print(f"\nthe class is in {root}: try `autograder report {root} --assignment ch04`")
     return 0
 
 

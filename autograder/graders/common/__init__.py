@@ -1,1 +1,2 @@
-"""Code shared by several graders of one chapter (e.g. init.py: the ch06 init functions' probe and statistics)."""
+"""What several graders share. Not graders themselves: run_grader runs only the module of an exercise (by its
+file), and nothing here is named test_*."""
