@@ -64,7 +64,19 @@ def new_layer(student, device):
                                          "super().__init__().")
 
 
-recipe = Recipe(about, check_values, target=new_layer)
+def error_hint(e):
+    """The hint for an error raised by the layer on a checked call (None: the error stays as it is)."""
+    message = e.message.lower()
+    if "dimension out of range" in message or "must match the size" in message:
+        return ("subtract the mean of all entries, X.mean(): one number, which broadcasts to any shape. A mean "
+                "along one dimension is not what this layer computes (and without keepdim=True it does not even "
+                "broadcast back).")
+    if "leaf variable" in message or "in-place" in message:
+        return "X -= X.mean() changes the caller's tensor in place; return X - X.mean(), a new tensor."
+    return None
+
+
+recipe = Recipe(about, check_values, target=new_layer, error_hint=error_hint)
 
 test_matches_x_minus_mean = recipe.values(
     3, lambda d: (inputs(5, seed=1, device=d),),           # the book's example is a vector

@@ -31,7 +31,7 @@ MUTANTS = {
     "mean of each row": (layer("        return X - X.mean(dim=-1, keepdim=True)"),
                          ["test_matches_x_minus_mean", "test_inside_nn_sequential"], ["each row"]),
     "row means without keepdim": (layer("        return X - X.mean(dim=1)"),
-                                  ["test_matches_x_minus_mean"], ["dim"]),
+                                  ["test_matches_x_minus_mean"], ["keepdim=True"]),
     "divides the sum by the number of rows": (layer("        return X - X.sum() / len(X)"),
                                               ["test_matches_x_minus_mean"], ["numel"]),
     "standardises": (layer("        return (X - X.mean()) / X.std()"),
@@ -39,7 +39,7 @@ MUTANTS = {
     "detaches the mean": (layer("        return X - X.mean().item()"),
                           ["test_gradient_matches_autograd", "test_gradients_through_nn_sequential"], ["G - mean(G)"]),
     "subtracts in place": (layer("        X -= X.mean()\n        return X"),
-                           ["test_input_not_modified"], ["in place"]),
+                           ["test_input_not_modified", "test_gradient_matches_autograd"], ["in place", "a new tensor"]),
     "not an nn.Module": ("""
 class CenteredLayer:
     def __call__(self, X):
