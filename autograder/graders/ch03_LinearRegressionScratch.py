@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from autograder.checks import (Mistake, StudentError, as_mistake, expect_backward, expect_close, expect_not_used,
-                               expect_shape, first_matching_hint, seeded)
+                               first_matching_hint, seeded)
 from autograder.graders.common.models import build, device_of, flag, read
 from autograder.recipe import Recipe
 
@@ -140,7 +140,8 @@ def check_init(inst, call, num_inputs, sigma):
         elif abs(std - 1) < 0.1:
             hint = "they have standard deviation 1: scale by sigma, or draw with torch.normal(0, sigma, size)."
         elif abs(mean - sigma / 2) < mean_bound:
-            hint = "torch.rand draws uniformly from [0, 1); draw from a normal distribution: torch.normal(0, sigma, size)."
+            hint = ("torch.rand draws uniformly from [0, 1); draw from a normal distribution: "
+                    "torch.normal(0, sigma, size).")
         else:
             hint = W_HINT
         raise Mistake(f"the weights of {call} have mean {mean:.4g} and standard deviation {std:.4g}; drawn from "
@@ -162,8 +163,8 @@ def test_parameters_shapes_and_initial_values(student, device):
     for num_inputs, sigma in ((1500, 0.5), (2000, None)):
         kwargs = {} if sigma is None else {"sigma": sigma}
         inst = new(student, num_inputs, **kwargs)
-        w0 = check_init(inst, f"LinearRegressionScratch({num_inputs}, lr={LR}" + (f", sigma={sigma})" if sigma else ")"),
-                        num_inputs, sigma or 0.01)
+        call = f"LinearRegressionScratch({num_inputs}, lr={LR}" + (f", sigma={sigma})" if sigma else ")")
+        w0 = check_init(inst, call, num_inputs, sigma or 0.01)
     again = read(new(student, 2000), "w", "the weights", NAMES_HINT)
     other = read(build(student, "LinearRegressionScratch(2000, lr=0.03)", 2000, LR, seed=1), "w", "the weights",
                  NAMES_HINT)

@@ -52,7 +52,8 @@ class Opt:
 
     def describe(self):
         dtypes = {str(p.dtype)[6:] for p in self.truth}
-        return f"SGD over {len(self.truth)} parameters of shapes {self.shapes} ({', '.join(sorted(dtypes))}), lr={self.lr}"
+        return (f"SGD over {len(self.truth)} parameters of shapes {self.shapes} ({', '.join(sorted(dtypes))}), "
+                f"lr={self.lr}")
 
     def backward(self, grads):
         """As loss.backward() would: each parameter's .grad += G (or = G when it was None or zeroed)."""

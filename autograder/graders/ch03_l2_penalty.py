@@ -110,6 +110,7 @@ def test_special_values(student, device):
 
 
 test_result_on_the_inputs_device = recipe.on_device(
-    1, meta_inputs=lambda d: (torch.empty(5, 1, device="meta"),), real_inputs=lambda d: (weights(4, 1, seed=10, device=d),),
+    1, meta_inputs=lambda d: (torch.empty(5, 1, device="meta"),),
+    real_inputs=lambda d: (weights(4, 1, seed=10, device=d),),
     hint="compute the penalty from w itself ((w ** 2).sum() / 2); a total started with torch.zeros(...) or "
          "torch.tensor(...) without device= lives on the CPU.", shape=())

@@ -1,7 +1,5 @@
 """ch03-LinearRegressionScratch's grader: reference full marks, stub zero, sound alternatives full marks, the book's
 listing loses exactly what the lesson says, and realistic mistakes lose points with a message that names them."""
-import pytest
-
 from .proving import assert_full_marks, failed, standard_proofs
 from autograder.grade import grade_code
 

@@ -53,6 +53,9 @@ LOADER = """
 """
 
 
+NOISE = "torch.randn(n, 1, device=w.device) * noise"
+
+
 def data(init=INIT, loader=LOADER):
     return HEAD + init + loader
 
@@ -90,12 +93,12 @@ ALTERNATIVES = {
 }
 
 MUTANTS = {
-    "noise not scaled": (swap(data(), "torch.randn(n, 1, device=w.device) * noise", "torch.randn(n, 1, device=w.device)"),
+    "noise not scaled": (swap(data(), NOISE, "torch.randn(n, 1, device=w.device)"),
                          ["test_labels_follow"], ["standard deviation 1", "multiply"]),
-    "one noise value for all examples": (swap(data(), "torch.randn(n, 1, device=w.device) * noise",
+    "one noise value for all examples": (swap(data(), NOISE,
                                               "torch.randn(1, device=w.device) * noise"),
                                          ["test_labels_follow"], ["one number for all examples"]),
-    "uniform noise": (swap(data(), "torch.randn(n, 1, device=w.device) * noise", "torch.rand(n, 1, device=w.device) * noise"),
+    "uniform noise": (swap(data(), NOISE, "torch.rand(n, 1, device=w.device) * noise"),
                       ["test_labels_follow"], ["uniform"]),
     "w not reshaped to a column": (swap(data(), "self.X @ w.reshape(-1, 1)", "self.X @ w"),
                                    ["test_shapes_and_dtype", "test_labels_follow"], ["(n, n)"]),
@@ -106,7 +109,8 @@ MUTANTS = {
                                "self.X = torch.from_numpy(np.random.randn(n, len(w))).float().to(w.device)")
                           .replace("class Synthetic", "import numpy as np\n\nclass Synthetic"),
                           ["test_reproducible_under_a_seed"], ["numpy"]),
-    "training in order": (swap(data(), "indices = torch.randperm(self.num_train)", "indices = torch.arange(self.num_train)"),
+    "training in order": (swap(data(), "indices = torch.randperm(self.num_train)",
+                               "indices = torch.arange(self.num_train)"),
                           ["test_training_batches"], ["in their order"]),
     "validation shuffled": (swap(data(), "torch.arange(self.num_train, self.num_train + self.num_val)",
                                  "self.num_train + torch.randperm(self.num_val)"),
@@ -122,7 +126,8 @@ MUTANTS = {
                                        ["test_training_batches"], ["exactly once", "torch.randint"]),
     "only the minibatch order shuffled": (swap(data(), """        for i in range(0, len(indices), self.batch_size):
             batch_indices = indices[i:i + self.batch_size]
-            yield self.X[batch_indices], self.y[batch_indices]""", """        starts = list(range(0, len(indices), self.batch_size))
+            yield self.X[batch_indices], self.y[batch_indices]""",
+                                               """        starts = list(range(0, len(indices), self.batch_size))
         if train:
             random.shuffle(starts)
             indices = torch.arange(self.num_train)

@@ -16,7 +16,8 @@ ALTERNATIVES = {
     "product with itself": "def l2_penalty(w):\n    return (w * w).sum() * 0.5\n",
     "the squared norm": "def l2_penalty(w):\n    return 0.5 * torch.linalg.norm(w) ** 2\n",
     "Tensor.norm": "def l2_penalty(w):\n    return w.norm() ** 2 / 2\n",
-    "dot product of the flattened weights": "def l2_penalty(w):\n    v = w.reshape(-1)\n    return torch.dot(v, v) / 2\n",
+    "dot product of the flattened weights":
+        "def l2_penalty(w):\n    v = w.reshape(-1)\n    return torch.dot(v, v) / 2\n",
     "pow and div": "def l2_penalty(w):\n    return w.pow(2).sum().div(2)\n",
 }
 
