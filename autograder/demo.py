@@ -26,6 +26,15 @@ MISTAKES = {
     "ch11-masked_softmax": ("torch.repeat_interleave(valid_lens, shape[1])", "valid_lens.repeat(shape[1])"),
     "ch11-MultiHeadAttention": ("torch.repeat_interleave(\n                valid_lens, repeats=self.num_heads, dim=0)",
                                 "valid_lens.repeat(self.num_heads, *([1] * (valid_lens.dim() - 1)))"),
+    "ch06-CenteredLayer": ("return X - X.mean()", "return X - X.mean().item()"),
+    "ch06-MyLinear": ("torch.matmul(X, self.weight) + self.bias", "torch.matmul(X, self.weight.data) + self.bias.data"),
+    "ch06-shared_net": ("shared, nn.ReLU(),\n                         shared, nn.ReLU(),",
+                        "shared, nn.ReLU(),\n                         nn.LazyLinear(num_hiddens), nn.ReLU(),"),
+    "ch06-init_normal": ("mean=0, std=0.01", "0.01"),
+    "ch06-init_xavier": ("sqrt(6 / (fan_in + fan_out))", "sqrt(6 / fan_in)"),
+    "ch06-my_init": ("module.weight.abs() >= 5", "module.weight >= 5"),
+    "ch06-save_params": ("    clone.eval()\n", ""),
+    "ch06-try_gpu": (" or [cpu()]", ""),
     "ch04-softmax": """
 def softmax(X):
     X_exp = torch.exp(X)          # book 4.1: overflows for large logits

@@ -86,6 +86,14 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch05", "dropout_layer", "dropout.ipynb", "5.6"),
 
     # -- ch06 Builders' guide ------------------------------------------------------------------------------
+    ex("ch06", "CenteredLayer", "layers_and_parameters.ipynb", "6.5.1", kind="class"),
+    ex("ch06", "MyLinear", "layers_and_parameters.ipynb", "6.5.2", kind="class"),
+    ex("ch06", "shared_net", "layers_and_parameters.ipynb", "6.2.3"),
+    ex("ch06", "init_normal", "initialization.ipynb", "6.3.1"),
+    ex("ch06", "init_xavier", "initialization.ipynb", "6.3.1"),
+    ex("ch06", "my_init", "initialization.ipynb", "6.3.2"),
+    ex("ch06", "save_params", "io_and_gpus.ipynb", "6.6", allow=("files",)),
+    ex("ch06", "try_gpu", "io_and_gpus.ipynb", "6.7"),
 
     # -- ch07 Convolutional neural networks ----------------------------------------------------------------
     ex("ch07", "corr2d", "convolutions.ipynb", "7.2"),
@@ -120,6 +128,12 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch05 ----------------------------------------------------------------------------------------------
 
     # -- ch06 ----------------------------------------------------------------------------------------------
+    Question("ch06", "tied-gradients", "layers_and_parameters.ipynb", "6.2.3"),
+    Question("ch06", "data-bypasses-autograd", "layers_and_parameters.ipynb", "6.5.2"),
+    Question("ch06", "constant-symmetry", "initialization.ipynb", "6.3.1, 5.4.2"),
+    Question("ch06", "xavier-bound", "initialization.ipynb", "6.3.1, 5.4.2.2"),
+    Question("ch06", "reuse-layers", "io_and_gpus.ipynb", "6.6"),
+    Question("ch06", "gpu-checkpoint", "io_and_gpus.ipynb", "6.6, 6.7"),
 
     # -- ch07 ----------------------------------------------------------------------------------------------
 
