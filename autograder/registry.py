@@ -74,6 +74,10 @@ EXERCISES: tuple[Exercise, ...] = (
     # -- ch02 Preliminaries --------------------------------------------------------------------------------
 
     # -- ch03 Linear neural networks for regression --------------------------------------------------------
+    ex("ch03", "SyntheticRegressionData", "linear_regression.ipynb", "3.3", kind="class"),
+    ex("ch03", "LinearRegressionScratch", "linear_regression.ipynb", "3.4.1, 3.4.2", kind="class"),
+    ex("ch03", "SGD", "linear_regression.ipynb", "3.4.3", kind="class"),
+    ex("ch03", "l2_penalty", "weight_decay.ipynb", "3.7.3"),
 
     # -- ch04 Linear neural networks for classification ----------------------------------------------------
     ex("ch04", "softmax", "softmax_regression.ipynb", "4.1, 4.4, 4.5.2"),
@@ -115,6 +119,9 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch02 ----------------------------------------------------------------------------------------------
 
     # -- ch03 ----------------------------------------------------------------------------------------------
+    Question("ch03", "half-squared-loss", "linear_regression.ipynb", "3.1.1, 3.4.2"),
+    Question("ch03", "shuffle", "linear_regression.ipynb", "3.3"),
+    Question("ch03", "weight-decay-plot", "weight_decay.ipynb", "3.7"),
 
     # -- ch04 ----------------------------------------------------------------------------------------------
 
