@@ -26,6 +26,12 @@ MISTAKES = {
     "ch11-masked_softmax": ("torch.repeat_interleave(valid_lens, shape[1])", "valid_lens.repeat(shape[1])"),
     "ch11-MultiHeadAttention": ("torch.repeat_interleave(\n                valid_lens, repeats=self.num_heads, dim=0)",
                                 "valid_lens.repeat(self.num_heads, *([1] * (valid_lens.dim() - 1)))"),
+    "ch03-SyntheticRegressionData": ("torch.randn(n, 1, device=w.device) * noise", "torch.randn(n, 1, device=w.device)"),
+    "ch03-LinearRegressionScratch": ("** 2 / 2", "** 2"),                   # the 1/2 of the squared loss
+    "ch03-SGD": ("        with torch.no_grad():\n            for param in self.params:\n"
+                 "                param -= self.lr * param.grad",
+                 "        for param in self.params:\n            param -= self.lr * param.grad"),   # no no_grad
+    "ch03-l2_penalty": ("(w ** 2).sum() / 2", "(w ** 2).sum()"),
     "ch06-CenteredLayer": ("return X - X.mean()", "return X - X.mean().item()"),
     "ch06-MyLinear": ("torch.matmul(X, self.weight) + self.bias", "torch.matmul(X, self.weight.data) + self.bias.data"),
     "ch06-shared_net": ("shared, nn.ReLU(),\n                         shared, nn.ReLU(),",
