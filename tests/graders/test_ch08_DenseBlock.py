@@ -87,7 +87,7 @@ MUTANTS = {
             outputs.append(Y)
         return torch.cat(outputs, dim=1)"""), ["test_parameter_count", "test_values"], ["everything concatenated"]),
     "blocks in a plain list": (book("""        self.net = nn.Sequential(*layer)""", """        self.net = layer"""),
-                               ["test_parameter_count", "test_values", "test_gradients"], ["Missing or different"]),
+                               ["test_parameter_count", "test_values", "test_gradients"], ["plain Python list"]),
     "one conv block repeated": (book("""        for i in range(num_convs):
             layer.append(conv_block(num_channels))""", """        blk = conv_block(num_channels)
         for i in range(num_convs):
