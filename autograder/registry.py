@@ -99,8 +99,15 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch07", "corr2d", "convolutions.ipynb", "7.2"),
 
     # -- ch08 Modern convolutional neural networks ---------------------------------------------------------
+    ex("ch08", "vgg_block", "vgg_nin.ipynb", "8.2.1"),
+    ex("ch08", "nin_block", "vgg_nin.ipynb", "8.3.1"),
+    ex("ch08", "Inception", "googlenet.ipynb", "8.4.1", kind="class"),
     ex("ch08", "batch_norm", "batch_norm.ipynb", "8.5"),
     ex("ch08", "BatchNorm", "batch_norm.ipynb", "8.5.3", kind="class"),
+    ex("ch08", "Residual", "resnet.ipynb", "8.6.2", kind="class"),
+    ex("ch08", "conv_block", "densenet.ipynb", "8.7.2"),
+    ex("ch08", "DenseBlock", "densenet.ipynb", "8.7.2", kind="class"),
+    ex("ch08", "transition_block", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 Recurrent neural networks --------------------------------------------------------------------
 
@@ -138,6 +145,10 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch07 ----------------------------------------------------------------------------------------------
 
     # -- ch08 ----------------------------------------------------------------------------------------------
+    Question("ch08", "vgg-parameters", "vgg_nin.ipynb", "8.2, 8.3"),
+    Question("ch08", "inception-reduction", "googlenet.ipynb", "8.4.1"),
+    Question("ch08", "residual-identity", "resnet.ipynb", "8.6.1, 8.6.2"),
+    Question("ch08", "transition-pooling", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 ----------------------------------------------------------------------------------------------
 
