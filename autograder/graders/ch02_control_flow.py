@@ -69,7 +69,7 @@ def diagnose(a, got) -> str:
 def about(a):
     dtype = "" if a.dtype == torch.float32 else f"{str(a.dtype)[6:]} "
     if a.numel() <= 4:
-        return f"control_flow(a) for {dtype}a = {[round(v, 6) for v in a.reshape(-1).tolist()]}" + \
+        return f"control_flow(a) for {dtype}a = {[float(f'{v:.8g}') for v in a.reshape(-1).tolist()]}" + \
             (f" (shape {tuple(a.shape)})" if a.dim() != 1 else "")
     return f"control_flow(a) for {dtype}a of shape {tuple(a.shape)}"
 

@@ -96,6 +96,17 @@ def sin_derivative(x):
     flat = x.detach().reshape(-1)
     return torch.vmap(torch.func.grad(torch.sin))(flat).reshape(x.shape)
 """,
+    "forward mode: torch.func.jvp": """
+def sin_derivative(x):
+    return torch.func.jvp(torch.sin, (x.detach(),), (torch.ones_like(x),))[1]
+""",
+    "forward mode: dual numbers": """
+import torch.autograd.forward_ad as fwAD
+def sin_derivative(x):
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x.detach(), torch.ones_like(x))
+        return fwAD.unpack_dual(torch.sin(dual)).tangent
+""",
     "clone, and the graph kept for later": """
 def sin_derivative(x):
     x = x.clone().detach().requires_grad_(True)
