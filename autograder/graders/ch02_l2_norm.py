@@ -54,7 +54,15 @@ def check_values(args, got, call):
     expect_close(got, truth(X).to(X.dtype), call, lambda: diagnose(X, got))
 
 
-recipe = Recipe(about, check_values)
+IN_PLACE_HINT = "X **= 2, X.pow_(2) or X *= X change the caller's tensor; use X * X or X ** 2."
+
+
+def error_hint(e):
+    """Autograd's refusal of an in-place change is a change of X."""
+    return IN_PLACE_HINT if "in-place" in e.message else None
+
+
+recipe = Recipe(about, check_values, error_hint=error_hint)
 
 test_vector_and_matrix = recipe.values(
     3, lambda d: (tensor(7, device=d),), lambda d: (tensor(5, 3, device=d, seed=1),),
@@ -85,7 +93,7 @@ def test_gradient_matches_autograd(student, device):
 
 test_input_not_modified = recipe.unmodified(
     0.5, lambda d: (tensor(4, 5, device=d, seed=5),), names=["X"],
-    hint="X **= 2, X.pow_(2) or X *= X change the caller's tensor; use X * X or X ** 2.")
+    hint=IN_PLACE_HINT)
 test_written_from_scratch = recipe.from_scratch(
     1, lambda d: (tensor(4, 5, device=d, seed=6),), BANNED,
     hint="write it with *, sum and torch.sqrt; torch.norm, Tensor.norm, torch.linalg.norm / vector_norm / "

@@ -68,9 +68,17 @@ def check_values(args, got, call):
     expect_close(got, truth(A).to(got.dtype), call, lambda: diagnose(A, got), check_dtype=False)
 
 
+IN_PLACE_HINT = "A /= ... or A.div_(...) change the caller's matrix; return A / ... instead."
+
+
 def error_hint(e):
-    """A shape error from broadcasting (n,) against (n, m) is the missing keepdim."""
-    return KEEPDIM_HINT if "must match the size" in e.message else None
+    """A shape error from broadcasting (n,) against (n, m) is the missing keepdim; autograd's refusal of an
+    in-place change is a change of A."""
+    if "must match the size" in e.message:
+        return KEEPDIM_HINT
+    if "in-place" in e.message or "can't be cast to the desired output type" in e.message:
+        return IN_PLACE_HINT
+    return None
 
 
 recipe = Recipe(about, check_values, error_hint=error_hint)
@@ -88,7 +96,7 @@ test_gradient_matches_autograd = recipe.gradient(
          "torch.tensor(...) of the sums leaves out how the sums depend on A.")
 test_input_not_modified = recipe.unmodified(
     0.5, lambda d: (counts(4, 3, device=d, seed=7),), names=["A"],
-    hint="A /= ... or A.div_(...) change the caller's matrix; return A / ... instead.")
+    hint=IN_PLACE_HINT)
 test_written_from_scratch = recipe.from_scratch(
     1, lambda d: (counts(4, 3, device=d, seed=8),), BANNED,
     hint="divide by the row sums yourself; torch.nn.functional.normalize is what this exercise builds.")
