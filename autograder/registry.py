@@ -70,8 +70,13 @@ def ex(chapter, symbol, notebook, book, **kw) -> Exercise:
 # In book order, one block per chapter (a lesson's exercises in the order the lesson asks for them).
 EXERCISES: tuple[Exercise, ...] = (
     # -- ch01 Introduction ---------------------------------------------------------------------------------
+    ex("ch01", "normal", "introduction.ipynb", "3.1.3"),
 
     # -- ch02 Preliminaries --------------------------------------------------------------------------------
+    ex("ch02", "normalize_rows", "tensors.ipynb", "2.1.4, 2.3.7"),
+    ex("ch02", "l2_norm", "tensors.ipynb", "2.3.11"),
+    ex("ch02", "sin_derivative", "autograd.ipynb", "2.5.2, 2.5 ex. 4"),
+    ex("ch02", "control_flow", "autograd.ipynb", "2.5.4"),
 
     # -- ch03 Linear neural networks for regression --------------------------------------------------------
     ex("ch03", "SyntheticRegressionData", "linear_regression.ipynb", "3.3", kind="class"),
@@ -122,8 +127,13 @@ EXERCISES: tuple[Exercise, ...] = (
 # Written answers, graded by hand (nbgrader's formgrader), in book order.
 QUESTIONS: tuple[Question, ...] = (
     # -- ch01 ----------------------------------------------------------------------------------------------
+    Question("ch01", "peak_height", "introduction.ipynb", "3.1.3"),
 
     # -- ch02 ----------------------------------------------------------------------------------------------
+    Question("ch02", "sum_without_keepdim", "tensors.ipynb", "2.3 ex. 6"),
+    Question("ch02", "norm_overflow", "tensors.ipynb", "2.3.11"),
+    Question("ch02", "control_flow_gradient", "autograd.ipynb", "2.5.4, 2.5 ex. 3", points=3),
+    Question("ch02", "backward_twice", "autograd.ipynb", "2.5 ex. 2"),
 
     # -- ch03 ----------------------------------------------------------------------------------------------
     Question("ch03", "half-squared-loss", "linear_regression.ipynb", "3.1.1, 3.4.2"),
