@@ -94,6 +94,16 @@ EXERCISES: tuple[Exercise, ...] = (
 
     # -- ch10 Modern recurrent neural networks -------------------------------------------------------------
     ex("ch10", "LSTMScratch", "lstm.ipynb", "10.1", kind="class"),
+    ex("ch10", "GRUScratch", "gru.ipynb", "10.2", kind="class"),
+    # TODO ex("ch10", "StackedRNNScratch", "deep_and_bidirectional.ipynb", "10.3", kind="class"),
+    # TODO ex("ch10", "BiRNNScratch", "deep_and_bidirectional.ipynb", "10.4", kind="class"),
+    # TODO ex("ch10", "preprocess", "machine_translation.ipynb", "10.5.1"),
+    # TODO ex("ch10", "tokenize", "machine_translation.ipynb", "10.5.2"),
+    # TODO ex("ch10", "build_array", "machine_translation.ipynb", "10.5.3"),
+    # TODO ex("ch10", "Seq2SeqEncoder", "seq2seq.ipynb", "10.7.2", kind="class"),
+    # TODO ex("ch10", "seq2seq_loss", "seq2seq.ipynb", "10.7.5"),
+    # TODO ex("ch10", "bleu", "seq2seq.ipynb", "10.7.8"),
+    # TODO ex("ch10", "beam_search", "beam_search.ipynb", "10.8.3"),
 
     # -- ch11 Attention mechanisms and Transformers --------------------------------------------------------
     ex("ch11", "masked_softmax", "attention.ipynb", "11.3"),
@@ -121,6 +131,7 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch09 ----------------------------------------------------------------------------------------------
 
     # -- ch10 ----------------------------------------------------------------------------------------------
+    Question("ch10", "gru-gates", "gru.ipynb", "10.2"),
 
     # -- ch11 ----------------------------------------------------------------------------------------------
 )
