@@ -83,12 +83,15 @@ def load_rnn(m: nn.RNN, layer_params, suffixes):
             getattr(m, f"bias_hh_{suffix}").zero_()
 
 
-def call(layer, args, what, **kwargs):
-    """Run a forward; an error becomes a message naming the call (with the device hint where it fits)."""
+def call(layer, args, what, error_hint=None, **kwargs):
+    """Run a forward; an error becomes a message naming the call, with the device hint where it fits, else
+    `error_hint(e)` (a hint for other errors, or "")."""
     try:
         return layer.run(*args, **kwargs)
     except StudentError as e:
-        as_mistake(e, what, DEVICE_HINT if "device" in e.message.lower() else "")
+        if "device" in e.message.lower():
+            as_mistake(e, what, DEVICE_HINT)
+        as_mistake(e, what, error_hint(e) if error_hint else "")
 
 
 def unpack(value, num_steps, what, shape_hint, state_check=None):
