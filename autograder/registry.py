@@ -100,9 +100,9 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch10", "preprocess", "machine_translation.ipynb", "10.5.1"),
     ex("ch10", "tokenize", "machine_translation.ipynb", "10.5.2"),
     ex("ch10", "build_array", "machine_translation.ipynb", "10.5.3"),
-    # TODO ex("ch10", "Seq2SeqEncoder", "seq2seq.ipynb", "10.7.2", kind="class"),
-    # TODO ex("ch10", "seq2seq_loss", "seq2seq.ipynb", "10.7.5"),
-    # TODO ex("ch10", "bleu", "seq2seq.ipynb", "10.7.8"),
+    ex("ch10", "Seq2SeqEncoder", "seq2seq.ipynb", "10.7.2", kind="class"),
+    ex("ch10", "seq2seq_loss", "seq2seq.ipynb", "10.7.5"),
+    ex("ch10", "bleu", "seq2seq.ipynb", "10.7.8"),
     # TODO ex("ch10", "beam_search", "beam_search.ipynb", "10.8.3"),
 
     # -- ch11 Attention mechanisms and Transformers --------------------------------------------------------
@@ -134,6 +134,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch10", "gru-gates", "gru.ipynb", "10.2"),
     Question("ch10", "birnn-generation", "deep_and_bidirectional.ipynb", "10.4"),
     Question("ch10", "word-tokens", "machine_translation.ipynb", "10.5"),
+    Question("ch10", "padding-loss", "seq2seq.ipynb", "10.7.5"),
+    Question("ch10", "bleu-design", "seq2seq.ipynb", "10.7.8"),
 
     # -- ch11 ----------------------------------------------------------------------------------------------
 )
