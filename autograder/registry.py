@@ -103,7 +103,7 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch10", "Seq2SeqEncoder", "seq2seq.ipynb", "10.7.2", kind="class"),
     ex("ch10", "seq2seq_loss", "seq2seq.ipynb", "10.7.5"),
     ex("ch10", "bleu", "seq2seq.ipynb", "10.7.8"),
-    # TODO ex("ch10", "beam_search", "beam_search.ipynb", "10.8.3"),
+    ex("ch10", "beam_search", "beam_search.ipynb", "10.8.3"),
 
     # -- ch11 Attention mechanisms and Transformers --------------------------------------------------------
     ex("ch11", "masked_softmax", "attention.ipynb", "11.3"),
@@ -136,6 +136,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch10", "word-tokens", "machine_translation.ipynb", "10.5"),
     Question("ch10", "padding-loss", "seq2seq.ipynb", "10.7.5"),
     Question("ch10", "bleu-design", "seq2seq.ipynb", "10.7.8"),
+    Question("ch10", "exhaustive", "beam_search.ipynb", "10.8"),
 
     # -- ch11 ----------------------------------------------------------------------------------------------
 )
