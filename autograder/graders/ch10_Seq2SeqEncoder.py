@@ -27,6 +27,8 @@ SHAPE_HINT = ("forward returns (outputs, state): outputs of shape (num_steps, ba
 TRANSPOSE_HINT = ("X is batch-first, (batch_size, num_steps): transpose it to time-major, X.t() (or X.T, "
                   "X.permute(1, 0)), before the embedding. A reshape to (num_steps, batch_size) keeps the numbers in "
                   "memory order and mixes up the sequences.")
+POSITIONAL_DROPOUT_HINT = ("pass dropout by name, nn.GRU(embed_size, num_hiddens, num_layers, dropout=dropout): "
+                           "nn.GRU's fourth positional argument is bias, not dropout.")
 GRADIENT_HINT = "keep the outputs connected to the embedding and the GRU (no .detach(), no torch.tensor(...))."
 
 
@@ -72,6 +74,8 @@ def new(student, vocab_size, embed_size, num_hiddens, num_layers, dropout=0.0):
     try:
         return student.new(vocab_size, embed_size, num_hiddens, num_layers, dropout, seed=0), what
     except StudentError as e:
+        if "bias" in e.message:
+            as_mistake(e, what, POSITIONAL_DROPOUT_HINT)
         as_mistake(e, what, "the constructor takes vocab_size, embed_size, num_hiddens, num_layers and dropout=0, "
                             "as in the book." if e.type == "TypeError" else STRUCTURE_HINT)
 
@@ -86,9 +90,11 @@ def locate(params, W, what):
                      and "_l" not in k.rsplit(".", 1)[-1]]
         if len(found) != 1:
             have = ", ".join(f"{k} {tuple(v.shape)}" for k, v in params.items()) or "none"
+            hint = STRUCTURE_HINT + " A GRU with num_layers layers has weight_ih_l0 to weight_ih_l{num_layers - 1}."
+            if name.startswith("bias") and not any("bias" in k for k in params):
+                hint = "the GRU has no biases: " + POSITIONAL_DROPOUT_HINT
             raise Mistake(f"{what}: no parameter {name} of shape {tuple(value.shape)} (its parameters: {have}).",
-                          STRUCTURE_HINT + " A GRU with num_layers layers has weight_ih_l0 to "
-                                           "weight_ih_l{num_layers - 1}.")
+                          hint)
         if tuple(params[found[0]].shape) != tuple(value.shape):
             raise Mistake(f"{what}: {found[0]} has shape {tuple(params[found[0]].shape)}, expected "
                           f"{tuple(value.shape)}.", STRUCTURE_HINT)
@@ -124,11 +130,27 @@ def unpack(value, X, num_hiddens, num_layers, what):
         raise Mistake(f"{what} returned outputs of shape {tuple(outputs.shape)}, batch first; expected "
                       f"({T}, {B}, {num_hiddens}), time first.", TRANSPOSE_HINT)
     expect_shape(outputs, (T, B, num_hiddens), f"{what}: outputs", SHAPE_HINT)
+    if isinstance(state, torch.Tensor) and state.dim() == 3 and state.shape[0] != num_layers:
+        raise Mistake(f"{what} returned a state of shape {tuple(state.shape)}, expected ({num_layers}, {B}, "
+                      f"{num_hiddens}): one final state per layer.",
+                      "give the GRU num_layers layers: nn.GRU(embed_size, num_hiddens, num_layers, dropout=dropout).")
     if isinstance(state, torch.Tensor) and tuple(state.shape) == (B, num_hiddens):
         raise Mistake(f"{what} returned a state of shape {tuple(state.shape)}, expected ({num_layers}, {B}, "
                       f"{num_hiddens}): every layer's final state.", "return the GRU's state as it is, not state[-1].")
     expect_shape(state, (num_layers, B, num_hiddens), f"{what}: state", SHAPE_HINT)
     return outputs, state
+
+
+def forward_error_hint(e, extra=False) -> str:
+    if extra and e.type == "TypeError":
+        return ("forward(self, X, *args): the encoder-decoder calls the encoder with the source's valid lengths too, "
+                "which this encoder does not use.")
+    if "input_size" in e.message or "index out of range" in e.message:
+        return ("the embedding has vocab_size rows of embed_size numbers, and the GRU reads those: "
+                "nn.Embedding(vocab_size, embed_size), then nn.GRU(embed_size, num_hiddens, ...).")
+    if "size" in e.message or "shape" in e.message:
+        return TRANSPOSE_HINT
+    return ""
 
 
 def check(student, device, batch_size, num_steps, vocab_size, embed_size, num_hiddens, num_layers, seed,
@@ -141,10 +163,7 @@ def check(student, device, batch_size, num_steps, vocab_size, embed_size, num_hi
     try:
         out = encoder.run(*args)
     except StudentError as e:
-        hint = ("forward(self, X, *args): the encoder-decoder calls the encoder with the source's valid lengths "
-                "too, which this encoder does not use." if extra and e.type == "TypeError" else
-                TRANSPOSE_HINT if "size" in e.message or "shape" in e.message else "")
-        as_mistake(e, what, hint)
+        as_mistake(e, what, forward_error_hint(e, extra))
     outputs, state = unpack(out.value, X, num_hiddens, num_layers, what)
     want, want_state = reference(W, X, num_layers)
 
@@ -172,7 +191,7 @@ def test_shapes_of_the_books_example(student, device):
     try:
         value = encoder.run(X).value
     except StudentError as e:
-        as_mistake(e, call, TRANSPOSE_HINT if "size" in e.message or "shape" in e.message else "")
+        as_mistake(e, call, forward_error_hint(e))
     unpack(value, X, 16, 2, call)
 
 

@@ -69,6 +69,9 @@ def book_beam_search(log_probs, bos, eos, k, max_steps, alpha=0.75, mistake=""):
         scored = scored[:k][::-1]
     if mistake == "eos dropped":
         scored = [(s[:-1] if s and s[-1] == eos else s, v) for s, v in scored]
+    if mistake == "bos included":
+        scored = sorted((([bos] + seq, logp / (len(seq) + 1) ** alpha) for seq, logp in candidates),
+                        key=lambda c: -c[1])
     return scored[:k]
 
 
@@ -86,6 +89,8 @@ MISTAKES = {
     "one extension each": "at each step choose the k best among all k * |Y| extensions, not the single best "
                           "extension of each hypothesis (that is k greedy searches).",
     "ascending": "return the hypotheses best first (highest score first).",
+    "bos included": "bos is not a token of a hypothesis: start from an empty hypothesis that continues from bos, "
+                    "and neither return bos nor count it in L.",
     "one step short": "run max_steps steps: the longest hypotheses have max_steps tokens.",
 }
 

@@ -118,15 +118,13 @@ def check(student, pred, label, k, expected=None, what=""):
         raise Mistake(f"{call} did not return a number (a float).", "return the score as a Python float.")
     if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
         return
-    hint = GENERIC_HINT
+    # every known mistake that gives this number (two can coincide on one input), else the recipe
+    hints = [text for mistake, text in MISTAKES.items()
+             if not math.isnan(w := variant(pred, label, k, mistake)) and math.isclose(got, w, rel_tol=1e-6,
+                                                                                       abs_tol=1e-12)]
     if k > len(pred.split(" ")) and math.isnan(got):
-        hint = K_HINT
-    for mistake, text in MISTAKES.items():
-        wrong = variant(pred, label, k, mistake)
-        if not math.isnan(wrong) and math.isclose(got, wrong, rel_tol=1e-6, abs_tol=1e-12):
-            hint = text
-            break
-    raise Mistake(f"{call} returned {got:.6g}, expected {want:.6g}.", hint)
+        hints.insert(0, K_HINT)
+    raise Mistake(f"{call} returned {got:.6g}, expected {want:.6g}.", " Or: ".join(hints) or GENERIC_HINT)
 
 
 @pytest.mark.points(1)

@@ -6,8 +6,8 @@ into exactly two parts gives one example: `src` gets the source's words split on
 
 Where the kit departs from the book's listing: it stops with `if max_examples and i > max_examples: break`, which
 keeps `max_examples + 1` pairs (line indices 0 to max_examples). The lesson asks for exactly `max_examples`, so the
-book's listing loses test_max_examples (2 points); tests/graders/test_ch10_tokenize.py shows that, and that it is
-the only thing it loses. In the test texts every line but the final empty one is a pair, so "the first
+book's listing loses test_max_examples and test_a_longer_text (3.5 points); tests/graders/test_ch10_tokenize.py shows
+that, and that it loses nothing else. In the test texts every line but the final empty one is a pair, so "the first
 max_examples lines" and "the first max_examples pairs" are the same here.
 """
 import pytest

@@ -89,9 +89,9 @@ MUTANTS = {
                  "            nn.Sequential(RNNScratch(num_inputs, num_hiddens, sigma), *[layer] * (num_layers - 1))")),
         ["test_default_states", "test_one_and_three"], ["own parameters"]),
     "every layer starts from Hs[0]": (
-        variant(("outputs, Hs[i] = self.rnns[i](outputs, Hs[i])", "outputs, _ = self.rnns[i](outputs, Hs[0])\n"
-                 "            Hs[i] = _")),
-        ["test_two_layers", "test_gradients"], ["its own state"]),
+        variant(("        outputs = inputs\n", "        outputs = inputs\n        first = None if Hs is None else Hs[0]\n"),
+                ("outputs, Hs[i] = self.rnns[i](outputs, Hs[i])", "outputs, Hs[i] = self.rnns[i](outputs, first)")),
+        ["test_two_layers", "test_gradients"], ["its own state: self.rnns[i](outputs, hs[i]), not hs[0]"]),
     "returns the first layer's outputs": (
         variant(("            outputs = torch.stack(outputs, 0)\n        return outputs, Hs",
                  "            outputs = torch.stack(outputs, 0)\n            if i == 0:\n"
