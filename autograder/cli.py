@@ -11,7 +11,7 @@ SANDBOX_FAILED = 3   # exit status when the kit refuses to grade because its san
 
 
 def _limits(args):
-    from .sandbox import Limits
+    from .policy import Limits
     return Limits(allow_weak_sandbox=bool(getattr(args, "weak_sandbox", False)))
 
 
@@ -24,7 +24,7 @@ def refuse(error) -> int:
 
 def _grade(args) -> int:
     from .grade import grade_notebook
-    from .sandbox import SandboxError
+    from .policy import SandboxError
     try:
         report = grade_notebook(args.notebook, device=args.device, limits=_limits(args))
     except SandboxError as e:
@@ -96,7 +96,7 @@ def _report(args) -> int:
 
 def _gradescope(args) -> int:
     from . import gradescope
-    from .sandbox import SandboxError
+    from .policy import SandboxError
     if args.zip:
         print(f"wrote {gradescope.build_zip(args.assignment, Path(args.zip))}: upload it as the assignment's "
               "autograder (Gradescope: Configure Autograder > Zip file upload)")
