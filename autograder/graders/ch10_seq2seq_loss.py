@@ -116,8 +116,8 @@ GRADIENT_HINT = ("build the loss from Y_hat with differentiable torch operations
 
 @pytest.mark.points(2)
 def test_gradient_matches_autograd(student, device):
-    """Written out rather than recipe.gradient, which draws the output's gradient with seeded(*shape) and so cannot
-    seed a 0-dim loss: here the output gradient is the scalar 1.5."""
+    """Written out rather than recipe.gradient, so that the output gradient (1.5) takes the shape the student's
+    loss has: a 0-dim loss, or one of shape (1,), which the value tests accept too."""
     Y_hat, Y, tgt_pad = batch(3, 5, 6, [5, 2, 3], 1, 8, dtype=torch.float64, device=device)
     call = about(Y_hat, Y, tgt_pad)
     out = recipe.checked(student, (Y_hat, Y, tgt_pad), requires_grad=[0])
