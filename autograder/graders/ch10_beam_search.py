@@ -229,13 +229,13 @@ def check(student, device, log_probs, bos, eos, k, max_steps, alpha=0.75, what="
         t == wt and math.isclose(s, ws, rel_tol=rtol, abs_tol=1e-9) for (t, s), (wt, ws) in zip(got, want))
     if same:
         return out
-    hint = GENERIC_HINT
+    hints = []   # every known mistake that gives this answer (two can coincide on one table)
     for mistake, text in MISTAKES.items():
         wrong = book_beam_search(sent, bos, eos, k, max_steps, alpha, mistake)
         if len(wrong) == len(got) and all(t == wt and math.isclose(s, ws, rel_tol=1e-6, abs_tol=1e-9)
                                           for (t, s), (wt, ws) in zip(got, wrong)):
-            hint = text
-            break
+            hints.append(text)
+    hint = " Or: ".join(hints) or GENERIC_HINT
     raise Mistake(f"{call} returned {show(got, with_names)}, expected {show(want, with_names)} (tokens, then "
                   "score = log P / L**alpha).", hint)
 
