@@ -124,7 +124,12 @@ def prove_here(device: str | None = None, limits=None) -> dict:
 
 class GradebookWriter:
     def __init__(self, course: Path, assignment: str):
+        import warnings
+
         from nbgrader.api import Gradebook, MissingEntry
+        from sqlalchemy.exc import SAWarning
+        # nbgrader's own models warn on every new submission (an autoflush inside nbgrader.api); not ours to fix
+        warnings.filterwarnings("ignore", category=SAWarning, module="nbgrader")
         self.course, self.assignment = course, assignment
         db_url, course_id = course_settings(course)
         self.gb = Gradebook(db_url, course_id=course_id)

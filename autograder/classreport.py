@@ -65,9 +65,13 @@ def _histogram(values, max_score, bins=10) -> dict:
 
 def summarize(rows: list[dict], assignment: str) -> dict:
     exercises = {e.id: e for e in registry.of_chapter(assignment)}
-    scores = [r["report"].get("score", 0.0) for r in rows]
-    max_score = max([r["report"].get("max_score", 0.0) for r in rows] + [0.0]) or \
-        sum(e.points for e in exercises.values())
+    # a chapter may have several lesson notebooks: the histogram is of each student's total over all of them
+    totals, notebook_max = defaultdict(float), {}
+    for r in rows:
+        totals[r["student"]] += r["report"].get("score", 0.0)
+        notebook_max[r["notebook"]] = max(notebook_max.get(r["notebook"], 0.0), r["report"].get("max_score", 0.0))
+    scores = list(totals.values())
+    max_score = sum(e.points for e in exercises.values()) or sum(notebook_max.values())
     per_ex = defaultdict(list)
     test_fails, test_points, mistakes = defaultdict(Counter), {}, defaultdict(lambda: {"students": set(), "example": ""})
     problems, timing = [], []
@@ -109,7 +113,7 @@ def summarize(rows: list[dict], assignment: str) -> dict:
                            for (eid, hint), m in mistakes.items()), key=lambda m: (-m["students"], m["exercise"]))
     timing.sort(key=lambda t: -t[1])
     return {
-        "assignment": assignment, "submissions": len(rows), "max_score": max_score,
+        "assignment": assignment, "submissions": len(rows), "students": len(totals), "max_score": max_score,
         "score": {"mean": statistics.fmean(scores) if scores else 0.0,
                   "median": statistics.median(scores) if scores else 0.0,
                   "histogram": _histogram(scores, max_score)},
@@ -137,8 +141,9 @@ def figure_histogram(summary):
     ax.bar(h["edges"][:-1], h["counts"], width=widths, align="edge", color="#4c72b0", edgecolor="white")
     ax.axvline(summary["score"]["mean"], color="#dd8452", linestyle="--", label=f"mean {summary['score']['mean']:.1f}")
     ax.set_xlabel(f"score (out of {summary['max_score']:g})")
-    ax.set_ylabel("submissions")
-    ax.set_title(f"{summary['assignment']}: scores of {summary['submissions']} submissions")
+    ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)   # whole students, even in a class of 4
+    ax.set_title(f"{summary['assignment']}: total scores of {summary['students']} students")
     ax.legend()
     fig.tight_layout()
     return fig
@@ -198,7 +203,8 @@ def render_html(summary: dict, images: dict, limit: int = 50) -> str:
 
     s = summary
     parts = [f"<h1>Class report: {html.escape(s['assignment'])}</h1>",
-             f"<p>{s['submissions']} submissions; mean {s['score']['mean']:.2f}, median {s['score']['median']:g} "
+             f"<p>{s['students']} students, {s['submissions']} notebooks graded; total score mean "
+             f"{s['score']['mean']:.2f}, median {s['score']['median']:g} "
              f"of {s['max_score']:g}. Sandbox: {html.escape('; '.join(s['sandbox']) or 'not recorded')}.</p>",
              img("scores.png"), "<h2>Exercises</h2>", img("exercises.png"),
              _table(["exercise", "graded", "mean", "median", "full marks", "zero"],

@@ -87,7 +87,8 @@ def test_figures_name_no_student(tmp_path):
     for make in classreport.FIGURES.values():
         buf = io.StringIO()
         make(summary).savefig(buf, format="svg")
-        assert "student" not in buf.getvalue()
+        names = {r["student"] for r in classreport.collect(tmp_path, "ch04")}
+        assert not [n for n in names if n in buf.getvalue()]
 
 
 def test_cli_writes_the_report(tmp_path):
@@ -99,3 +100,18 @@ def test_cli_writes_the_report(tmp_path):
     empty = subprocess.run([sys.executable, "-m", "autograder", "report", str(tmp_path), "--assignment", "ch05"],
                            capture_output=True, text=True, timeout=300)
     assert empty.returncode != 0 and "run `autograder batch" in empty.stderr
+
+
+def test_a_chapter_of_several_notebooks_is_scored_per_student(tmp_path):
+    """The histogram counts students, each by their total over the chapter's lesson notebooks."""
+    rng = random.Random(1)
+    for i, kinds in enumerate([("correct", "correct"), ("correct", "blank"), ("blank", "blank")]):
+        for notebook, kind in zip(("softmax_regression", "another_lesson"), kinds):
+            folder = tmp_path / "autograded" / f"student{i}" / "ch04"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{notebook}.json").write_text(json.dumps(fake_report(rng, kind)))
+    data = json.loads((classreport.write_report(tmp_path, "ch04").parent / "report.json").read_text())
+    assert (data["students"], data["submissions"]) == (3, 6)
+    assert sum(data["score"]["histogram"]["counts"]) == 3
+    assert data["score"]["mean"] == pytest.approx((20 + 10 + 0) / 3)
+    assert data["max_score"] == sum(e.points for e in classreport.registry.of_chapter("ch04"))
