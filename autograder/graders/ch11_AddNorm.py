@@ -127,7 +127,8 @@ def evaluate(student, case, **kw):
 @pytest.mark.points(1)
 def test_layer_norm_parameters(student, device):
     for d in (6, 3):
-        obj = new(student, f"AddNorm({d}, 0.5)", d, 0.5, hint="keep the book's signature: AddNorm(norm_shape, dropout).")
+        obj = new(student, f"AddNorm({d}, 0.5)", d, 0.5,
+                  hint="keep the book's signature: AddNorm(norm_shape, dropout).")
         state = obj.state()
         for name, value in [("ln.weight", 1.0), ("ln.bias", 0.0)]:
             if name not in state:

@@ -38,8 +38,10 @@ class Case:
         self.missing = set()   # parameters the student's layer does not have (a bias)
         d = shape[-1]
         self.X = seeded(*shape, seed=seed, dtype=dtype, device=device)
-        self.W = {"dense1.weight": weight(h, d, seed + 1, dtype, device), "dense1.bias": bias(h, seed + 2, dtype, device),
-                  "dense2.weight": weight(o, h, seed + 3, dtype, device), "dense2.bias": bias(o, seed + 4, dtype, device)}
+        self.W = {"dense1.weight": weight(h, d, seed + 1, dtype, device),
+                  "dense1.bias": bias(h, seed + 2, dtype, device),
+                  "dense2.weight": weight(o, h, seed + 3, dtype, device),
+                  "dense2.bias": bias(o, seed + 4, dtype, device)}
 
     def layer(self, student, device):
         obj = new(student, f"PositionWiseFFN({self.h}, {self.o})", self.h, self.o,
@@ -61,7 +63,8 @@ class Case:
 
     def expected(self, X=None):
         W = self.W
-        return ffn(self.X if X is None else X, W["dense1.weight"], W["dense1.bias"], W["dense2.weight"], W["dense2.bias"])
+        return ffn(self.X if X is None else X, W["dense1.weight"], W["dense1.bias"], W["dense2.weight"],
+                   W["dense2.bias"])
 
     def diagnose(self, got):
         X, W = f64(self.X), {k: f64(v) for k, v in self.W.items()}

@@ -23,8 +23,8 @@ from autograder.graders.common.transformer import (BANNED, bias, f64, ffn, layer
 from autograder.recipe import Recipe
 
 NAMES_HINT = ("keep the book's names: self.attention = MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias), "
-              "self.addnorm1 = AddNorm(num_hiddens, dropout), self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens), "
-              "self.addnorm2 = AddNorm(num_hiddens, dropout).")
+              "self.addnorm1 = AddNorm(num_hiddens, dropout), self.ffn = PositionWiseFFN(ffn_num_hiddens, "
+              "num_hiddens), self.addnorm2 = AddNorm(num_hiddens, dropout).")
 FFN_HINT = ("self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens): its hidden layer has ffn_num_hiddens units and "
             "its output num_hiddens features, so that the residual addition Y + ffn(Y) works.")
 BIAS_HINT = ("pass use_bias on to the attention: MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias), whose "
@@ -48,8 +48,10 @@ def make_weights(H, F, use_bias, seed, dtype, device):
         W[f"attention.{name}.weight"] = weight(H, H, seed + i, dtype, device)
         if use_bias:
             W[f"attention.{name}.bias"] = bias(H, seed + 10 + i, dtype, device)
-    W["ffn.dense1.weight"], W["ffn.dense1.bias"] = weight(F, H, seed + 20, dtype, device), bias(F, seed + 21, dtype, device)
-    W["ffn.dense2.weight"], W["ffn.dense2.bias"] = weight(H, F, seed + 22, dtype, device), bias(H, seed + 23, dtype, device)
+    W["ffn.dense1.weight"], W["ffn.dense1.bias"] = weight(F, H, seed + 20, dtype, device), bias(F, seed + 21, dtype,
+                                                                                                 device)
+    W["ffn.dense2.weight"], W["ffn.dense2.bias"] = weight(H, F, seed + 22, dtype, device), bias(H, seed + 23, dtype,
+                                                                                                 device)
     for k, name in enumerate(("addnorm1", "addnorm2")):
         W[f"{name}.ln.weight"], W[f"{name}.ln.bias"] = ln_params(H, seed + 30 + 2 * k, dtype, device)
     return W

@@ -44,7 +44,8 @@ MUTANTS = {
     "reshaped to three axes": (variant(FORWARD, """B, n, d = X.shape
         Y = self.dense2(self.relu(self.dense1(X.reshape(B * n, d))))
         return Y.reshape(B, n, -1)"""), ["test_any_number_of_leading_axes"], ["last axis"]),
-    "dropout inside the FFN": (variant("self.relu = nn.ReLU()", "self.relu = nn.Sequential(nn.ReLU(), nn.Dropout(0.1))"),
+    "dropout inside the FFN": (variant("self.relu = nn.ReLU()",
+                                       "self.relu = nn.Sequential(nn.ReLU(), nn.Dropout(0.1))"),
                                ["test_matches_dense_relu_dense"], ["no dropout"]),
     "the output detached": (variant(FORWARD, FORWARD + ".detach()"), ["test_gradients"], ["detach"]),
 }

@@ -26,7 +26,8 @@ class PositionalEncoding(nn.Module):  #@save
         return self.dropout(X)
 '''
 # the lesson's rule for an odd num_hiddens, on top of the book's listing
-FIXED = BOOK_11_6.replace("self.P[:, :, 1::2] = torch.cos(X)", "self.P[:, :, 1::2] = torch.cos(X[:, :num_hiddens // 2])")
+FIXED = BOOK_11_6.replace("self.P[:, :, 1::2] = torch.cos(X)",
+                          "self.P[:, :, 1::2] = torch.cos(X[:, :num_hiddens // 2])")
 
 
 def variant(old, new, base=FIXED):
@@ -47,7 +48,8 @@ MUTANTS = {
                 "torch.arange(\n            (num_hiddens + 1) // 2, dtype=torch.float32) / num_hiddens"),
         ["test_table_for_even", "test_table_for_odd"], ["2j / num_hiddens"]),
     "sines and cosines swapped": (
-        variant(FILL, "self.P[:, :, 0::2] = torch.cos(X)\n        self.P[:, :, 1::2] = torch.sin(X[:, :num_hiddens // 2])"),
+        variant(FILL, "self.P[:, :, 0::2] = torch.cos(X)\n"
+                      "        self.P[:, :, 1::2] = torch.sin(X[:, :num_hiddens // 2])"),
         ["test_table_for_even", "test_table_for_odd"], ["other way round"]),
     "all sines, then all cosines": (
         variant(FILL, "self.P[0] = torch.cat([torch.sin(X), torch.cos(X[:, :num_hiddens // 2])], dim=1)"),
@@ -125,7 +127,8 @@ class PositionalEncoding(nn.Module):
 DOUBLE = FIXED.replace("dtype=torch.float32", "dtype=torch.float64").replace(
     "self.P[:, :, 1::2] = torch.cos(X[:, :num_hiddens // 2])",
     "self.P[:, :, 1::2] = torch.cos(X[:, :num_hiddens // 2])\n        self.P = self.P.float()").replace(
-    "self.P = torch.zeros((1, max_len, num_hiddens))", "self.P = torch.zeros((1, max_len, num_hiddens), dtype=torch.float64)")
+    "self.P = torch.zeros((1, max_len, num_hiddens))",
+    "self.P = torch.zeros((1, max_len, num_hiddens), dtype=torch.float64)")
 
 
 def test_correct_alternatives_get_full_marks():

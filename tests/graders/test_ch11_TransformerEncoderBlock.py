@@ -41,7 +41,8 @@ MUTANTS = {
     "no FFN sublayer": (variant(SECOND, "return Y"), ["test_matches_torch"], ["two sublayers"]),
     "addnorm1 used twice": (variant(SECOND, "return self.addnorm1(Y, self.ffn(Y))"),
                             ["test_matches_torch", "test_gradients"], ["its own AddNorm"]),
-    "pre-norm": (variant(FIRST + "\n        " + SECOND, """Y = X + self.attention(*[self.addnorm1.ln(X)] * 3, valid_lens)
+    "pre-norm": (variant(FIRST + "\n        " + SECOND,
+                         """Y = X + self.attention(*[self.addnorm1.ln(X)] * 3, valid_lens)
         return Y + self.ffn(self.addnorm2.ln(Y))"""), ["test_matches_torch"], ["post-norm"]),
     "FFN sizes swapped": (variant("PositionWiseFFN(ffn_num_hiddens, num_hiddens)",
                                   "PositionWiseFFN(num_hiddens, ffn_num_hiddens)"),
