@@ -222,15 +222,14 @@ def expect_fast(student, reference, *args, threshold: float, call: str, hint: st
                 grad_enabled: bool = False, tries: int = 3):
     """Fail only if at least two (and up to `tries`) independent measurements are over the threshold: noise
     on a busy machine only ever adds time, so a correct answer is not failed by a preempted call, and a slow
-    one stays slow. Two measurements far out (10x the threshold) end it early, and so does one so far out
-    (100x the threshold, in every one of its alternating single calls) that no stall explains it: a Python
-    loop over every element, whose calls can take seconds each."""
+    one stays slow. Two measurements far out (10x the threshold) end it early. One measurement never decides
+    a failure however far out it is: on a loaded machine a worker can be kept off the CPU for every call of
+    one measurement (seen: 7,000x for a correct answer)."""
     ratios = []
     for _ in range(tries):
         ratios.append(timing_ratio(student, reference, *args, threshold=threshold, kwargs=kwargs,
                                    grad_enabled=grad_enabled))
-        if (ratios[-1] <= threshold or ratios[-1] > 100 * threshold
-                or (len(ratios) >= 2 and min(ratios) > 10 * threshold)):
+        if ratios[-1] <= threshold or (len(ratios) >= 2 and min(ratios) > 10 * threshold):
             break
     ratio = min(ratios)
     if ratio <= threshold:

@@ -33,6 +33,16 @@ MISTAKES = {
                         "var = X.var(dim=dims, keepdim=True)"),          # PyTorch's unbiased variance
     "ch08-BatchNorm": ("self.moving_var = torch.ones(shape)", "self.moving_var = torch.zeros(shape)"),
     "ch10-LSTMScratch": ("C = F * C + I * C_tilde", "C = I * C + F * C_tilde"),   # input and forget gates swapped
+    "ch10-GRUScratch": ("H = Z * H + (1 - Z) * H_tilde", "H = (1 - Z) * H + Z * H_tilde"),   # Z and 1 - Z swapped
+    "ch10-StackedRNNScratch": ("num_inputs if i == 0 else num_hiddens", "num_inputs"),   # every layer reads X
+    "ch10-BiRNNScratch": ("zip(\n            f_outputs, reversed(b_outputs))", "zip(\n            f_outputs, b_outputs)"),
+    "ch10-preprocess": ("for i, char in enumerate(text.lower())", "for i, char in enumerate(text)"),   # not lowered
+    "ch10-tokenize": ("f'{parts[1]} <eos>'", "f'{parts[1]}'"),                  # targets without <eos>
+    "ch10-build_array": ("sum(token != '<pad>' for token in s)", "len(s)"),      # counts the padding too
+    "ch10-Seq2SeqEncoder": ("X.t().type(torch.int64)", "X.type(torch.int64)"),   # batch first into a time-first GRU
+    "ch10-seq2seq_loss": ("(l * mask).sum() / mask.sum().clamp(min=1)", "(l * mask).mean()"),   # padding in the mean
+    "ch10-bleu": ("math.pow(0.5, n)", "0.5"),                                  # one weight for every n
+    "ch10-beam_search": ("logp / len(tokens) ** alpha", "logp"),               # no length normalisation
     "ch11-masked_softmax": ("torch.repeat_interleave(valid_lens, shape[1])", "valid_lens.repeat(shape[1])"),
     "ch11-MultiHeadAttention": ("torch.repeat_interleave(\n                valid_lens, repeats=self.num_heads, dim=0)",
                                 "valid_lens.repeat(self.num_heads, *([1] * (valid_lens.dim() - 1)))"),

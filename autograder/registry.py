@@ -118,6 +118,16 @@ EXERCISES: tuple[Exercise, ...] = (
 
     # -- ch10 Modern recurrent neural networks -------------------------------------------------------------
     ex("ch10", "LSTMScratch", "lstm.ipynb", "10.1", kind="class"),
+    ex("ch10", "GRUScratch", "gru.ipynb", "10.2", kind="class"),
+    ex("ch10", "StackedRNNScratch", "deep_and_bidirectional.ipynb", "10.3", kind="class"),
+    ex("ch10", "BiRNNScratch", "deep_and_bidirectional.ipynb", "10.4", kind="class"),
+    ex("ch10", "preprocess", "machine_translation.ipynb", "10.5.1"),
+    ex("ch10", "tokenize", "machine_translation.ipynb", "10.5.2"),
+    ex("ch10", "build_array", "machine_translation.ipynb", "10.5.3"),
+    ex("ch10", "Seq2SeqEncoder", "seq2seq.ipynb", "10.7.2", kind="class"),
+    ex("ch10", "seq2seq_loss", "seq2seq.ipynb", "10.7.5"),
+    ex("ch10", "bleu", "seq2seq.ipynb", "10.7.8"),
+    ex("ch10", "beam_search", "beam_search.ipynb", "10.8.3"),
 
     # -- ch11 Attention mechanisms and Transformers --------------------------------------------------------
     ex("ch11", "masked_softmax", "attention.ipynb", "11.3"),
@@ -167,6 +177,12 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch09 ----------------------------------------------------------------------------------------------
 
     # -- ch10 ----------------------------------------------------------------------------------------------
+    Question("ch10", "gru-gates", "gru.ipynb", "10.2"),
+    Question("ch10", "birnn-generation", "deep_and_bidirectional.ipynb", "10.4"),
+    Question("ch10", "word-tokens", "machine_translation.ipynb", "10.5"),
+    Question("ch10", "padding-loss", "seq2seq.ipynb", "10.7.5"),
+    Question("ch10", "bleu-design", "seq2seq.ipynb", "10.7.8"),
+    Question("ch10", "exhaustive", "beam_search.ipynb", "10.8"),
 
     # -- ch11 ----------------------------------------------------------------------------------------------
     Question("ch11", "layer-vs-batch-norm", "transformer.ipynb", "11.7.3"),
