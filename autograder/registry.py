@@ -132,6 +132,10 @@ EXERCISES: tuple[Exercise, ...] = (
     # -- ch11 Attention mechanisms and Transformers --------------------------------------------------------
     ex("ch11", "masked_softmax", "attention.ipynb", "11.3"),
     ex("ch11", "MultiHeadAttention", "attention.ipynb", "11.5", kind="class"),
+    ex("ch11", "PositionalEncoding", "transformer.ipynb", "11.6.3", kind="class"),
+    ex("ch11", "PositionWiseFFN", "transformer.ipynb", "11.7.2", kind="class"),
+    ex("ch11", "AddNorm", "transformer.ipynb", "11.7.3", kind="class"),
+    ex("ch11", "TransformerEncoderBlock", "transformer.ipynb", "11.7.4", kind="class"),
 )
 
 # Written answers, graded by hand (nbgrader's formgrader), in book order.
@@ -181,6 +185,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch10", "exhaustive", "beam_search.ipynb", "10.8"),
 
     # -- ch11 ----------------------------------------------------------------------------------------------
+    Question("ch11", "layer-vs-batch-norm", "transformer.ipynb", "11.7.3"),
+    Question("ch11", "relative-position", "transformer.ipynb", "11.6.3, 11.7.4"),
 )
 
 BY_ID = {e.id: e for e in EXERCISES}
