@@ -80,6 +80,10 @@ def dropout_layer(X, dropout):
     mask = (torch.rand(X.shape) > dropout).float()   # CPU-only mask
     return mask * X                                   # forgot 1 / (1 - dropout)
 """,
+    "ch11-PositionalEncoding": ("self.P[:, :, 0::2] = torch.sin(X)", "self.P[:, :, 0::2] = torch.cos(X)"),
+    "ch11-PositionWiseFFN": ("self.dense2(self.relu(self.dense1(X)))", "self.dense2(self.dense1(X))"),   # no ReLU
+    "ch11-AddNorm": ("self.ln(self.dropout(Y) + X)", "self.ln(self.dropout(Y)) + X"),      # normalised before adding
+    "ch11-TransformerEncoderBlock": ("self.attention(X, X, X, valid_lens)", "self.attention(X, X, X, None)"),
 }
 
 TAMPER = """
