@@ -104,8 +104,13 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch10", "LSTMScratch", "lstm.ipynb", "10.1", kind="class"),
 
     # -- ch11 Attention mechanisms and Transformers --------------------------------------------------------
+    ex("ch11", "epanechikov", "attention_pooling.ipynb", "11.2"),
+    ex("ch11", "nadaraya_watson", "attention_pooling.ipynb", "11.2"),
     ex("ch11", "masked_softmax", "attention.ipynb", "11.3"),
     ex("ch11", "MultiHeadAttention", "attention.ipynb", "11.5", kind="class"),
+    ex("ch11", "DotProductAttention", "attention_scoring.ipynb", "11.3.3", kind="class"),
+    ex("ch11", "AdditiveAttention", "attention_scoring.ipynb", "11.3.4", kind="class"),
+    ex("ch11", "Seq2SeqAttentionDecoder", "attention_scoring.ipynb", "11.4", kind="class"),
 )
 
 # Written answers, graded by hand (nbgrader's formgrader), in book order.
@@ -137,6 +142,10 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch10 ----------------------------------------------------------------------------------------------
 
     # -- ch11 ----------------------------------------------------------------------------------------------
+    Question("ch11", "width-overfits", "attention_pooling.ipynb", "11.2 (exercise 2)"),
+    Question("ch11", "unit-sphere", "attention_pooling.ipynb", "11.2 (exercise 3), 11.3"),
+    Question("ch11", "scoring-choices", "attention_scoring.ipynb", "11.3.1"),
+    Question("ch11", "bahdanau-query", "attention_scoring.ipynb", "11.4"),
 )
 
 BY_ID = {e.id: e for e in EXERCISES}
