@@ -48,7 +48,7 @@ def seeded(*shape, seed=0, dtype=torch.float32, device="cpu", scale=1.0, shift=0
     the CPU from its own generator, so the same seed gives the same numbers on every device and dtype."""
     g = torch.Generator().manual_seed(seed)
     draw = torch.rand if uniform else torch.randn
-    return (draw(*shape, generator=g, dtype=torch.float64) * scale + shift).to(dtype).to(device)
+    return (draw(tuple(shape), generator=g, dtype=torch.float64) * scale + shift).to(dtype).to(device)
 
 
 def first_matching_hint(got, candidates: dict, default: str = "", rtol=1e-3, atol=1e-5) -> str:
