@@ -36,6 +36,11 @@ MISTAKES = {
     "ch11-masked_softmax": ("torch.repeat_interleave(valid_lens, shape[1])", "valid_lens.repeat(shape[1])"),
     "ch11-MultiHeadAttention": ("torch.repeat_interleave(\n                valid_lens, repeats=self.num_heads, dim=0)",
                                 "valid_lens.repeat(self.num_heads, *([1] * (valid_lens.dim() - 1)))"),
+    "ch01-normal": ("-0.5 * (x - mu)**2", "-(x - mu)**2"),                      # the 1/2 of the exponent missing
+    "ch02-normalize_rows": ("A.sum(dim=1, keepdim=True)", "A.sum(dim=1)"),      # the book's keepdim pitfall
+    "ch02-l2_norm": ("torch.sqrt((X * X).sum())", "(X * X).sum()"),             # the squared norm
+    "ch02-sin_derivative": ("torch.ones_like(y)", "torch.ones(len(y))"),        # the book's CPU-only ones
+    "ch02-control_flow": ("c = 100 * b", "c = 100 * a"),
     "ch03-SyntheticRegressionData": ("torch.randn(n, 1, device=w.device) * noise", "torch.randn(n, 1, device=w.device)"),
     "ch03-LinearRegressionScratch": ("** 2 / 2", "** 2"),                   # the 1/2 of the squared loss
     "ch03-SGD": ("        with torch.no_grad():\n            for param in self.params:\n"
