@@ -130,8 +130,13 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch10", "beam_search", "beam_search.ipynb", "10.8.3"),
 
     # -- ch11 Attention mechanisms and Transformers --------------------------------------------------------
+    ex("ch11", "epanechikov", "attention_pooling.ipynb", "11.2"),
+    ex("ch11", "nadaraya_watson", "attention_pooling.ipynb", "11.2"),
     ex("ch11", "masked_softmax", "attention.ipynb", "11.3"),
     ex("ch11", "MultiHeadAttention", "attention.ipynb", "11.5", kind="class"),
+    ex("ch11", "DotProductAttention", "attention_scoring.ipynb", "11.3.3", kind="class"),
+    ex("ch11", "AdditiveAttention", "attention_scoring.ipynb", "11.3.4", kind="class"),
+    ex("ch11", "Seq2SeqAttentionDecoder", "attention_scoring.ipynb", "11.4", kind="class"),
     ex("ch11", "PositionalEncoding", "transformer.ipynb", "11.6.3", kind="class"),
     ex("ch11", "PositionWiseFFN", "transformer.ipynb", "11.7.2", kind="class"),
     ex("ch11", "AddNorm", "transformer.ipynb", "11.7.3", kind="class"),
@@ -185,6 +190,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch10", "exhaustive", "beam_search.ipynb", "10.8"),
 
     # -- ch11 ----------------------------------------------------------------------------------------------
+    Question("ch11", "width-overfits", "attention_pooling.ipynb", "11.2 (exercise 2)"),
+    Question("ch11", "unit-sphere", "attention_pooling.ipynb", "11.2 (exercise 3), 11.3"),
+    Question("ch11", "scoring-choices", "attention_scoring.ipynb", "11.3.1"),
+    Question("ch11", "bahdanau-query", "attention_scoring.ipynb", "11.4"),
     Question("ch11", "layer-vs-batch-norm", "transformer.ipynb", "11.7.3"),
     Question("ch11", "relative-position", "transformer.ipynb", "11.6.3, 11.7.4"),
 )
