@@ -84,6 +84,12 @@ def dropout_layer(X, dropout):
     "ch11-PositionWiseFFN": ("self.dense2(self.relu(self.dense1(X)))", "self.dense2(self.dense1(X))"),   # no ReLU
     "ch11-AddNorm": ("self.ln(self.dropout(Y) + X)", "self.ln(self.dropout(Y)) + X"),      # normalised before adding
     "ch11-TransformerEncoderBlock": ("self.attention(X, X, X, valid_lens)", "self.attention(X, X, X, None)"),
+    "ch11-epanechikov": ("torch.max(1 - torch.abs(x), torch.zeros_like(x))", "1 - torch.abs(x)"),   # no clamp at 0
+    "ch11-nadaraya_watson": ("k / k.sum(0)", "k / k.sum(1, keepdim=True)"),     # normalised over the queries
+    "ch11-DotProductAttention": ("/ math.sqrt(d)", ""),                         # no scaling
+    "ch11-AdditiveAttention": ("features = torch.tanh(features)", "features = features"),   # tanh missing
+    "ch11-Seq2SeqAttentionDecoder": ("query, enc_outputs, enc_outputs, enc_valid_lens)",
+                                     "query, enc_outputs, enc_outputs, None)"),   # padding attended to
 }
 
 TAMPER = """
