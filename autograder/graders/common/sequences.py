@@ -2,7 +2,7 @@
 quotes of strings and lists for messages, and the float64 truth of the book's RNN (9.5)."""
 import torch
 
-from autograder.checks import FATAL, StudentError, as_mistake
+from autograder.checks import FATAL, Mistake, StudentError, as_mistake
 
 
 def quote(value, limit: int = 70) -> str:
@@ -96,3 +96,116 @@ def torch_rnn(W_xh, W_hh, b_h, inputs, H=None):
         X = inputs.detach().cpu().double()
         out, H_n = m(X) if H is None else m(X, H.detach().cpu().double()[None])
     return out, H_n[0]
+
+
+# -- minibatches of a corpus (book 9.3.3) -------------------------------------------------------------------------
+
+def shuffled_corpus(length: int, seed: int) -> list:
+    """A corpus of `length` distinct token indices in a fixed random order: a value names its position (see
+    `positions`), and `Y = X + 1` on the values is not the next token."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.randperm(length, generator=g).tolist()
+
+
+def positions(values: torch.Tensor, corpus: list) -> torch.Tensor:
+    """The positions in `corpus` of the token indices `values` (every value of the corpus is distinct)."""
+    where = torch.full((max(corpus) + 1,), -1, dtype=torch.int64)
+    where[torch.tensor(corpus)] = torch.arange(len(corpus))
+    return where[values]
+
+
+SHORT_TARGETS_HINT = ("the targets ran past the end of the corpus: Ys starts one token after Xs and must hold as many "
+                      "tokens, so keep one token for it: num_tokens = ((len(corpus) - offset - 1) // batch_size) * "
+                      "batch_size.")
+TOO_LONG_HINT = ("a piece ran past the end of the corpus: the last target needs one token after the last input, so "
+                 "(len(corpus) - 1) // num_steps pieces, counted after the offset.")
+
+
+def epoch(student, corpus, batch_size, num_steps, what, limit=None):
+    """The minibatches of one call of the student's generator, as a list of (X, Y). A generator (or any
+    iterator) is stepped with __next__ where it lives; a list or tuple of minibatches is read by index."""
+    limit = limit or len(corpus) + 2
+    try:
+        it = student.new(corpus, batch_size, num_steps)
+    except StudentError as e:
+        as_mistake(e, what)
+    out = []
+    while True:
+        try:
+            item = it.bound("__next__").run().value
+        except StudentError as e:
+            if e.type == "StopIteration":
+                return out
+            if e.type == "AttributeError" and "__next__" in e.message:
+                return indexed(it, what)
+            hint = TOO_LONG_HINT if "expected sequence of length" in e.message else (
+                SHORT_TARGETS_HINT if "is invalid for input of size" in e.message else "")
+            as_mistake(e, what, hint)
+        out.append(item)
+        if len(out) > limit:
+            raise Mistake(f"{what} gave more than {limit} minibatches for a corpus of {len(corpus)} tokens.",
+                          "yield each minibatch once and stop after the last full one.")
+
+
+def indexed(it, what):
+    """The minibatches of a returned list or tuple."""
+    try:
+        n = it.bound("__len__").run().value
+        return [it.bound("__getitem__").run(i).value for i in range(n)]
+    except StudentError as e:
+        as_mistake(e, what, "yield the minibatches (a generator), as the book does: for ... : yield X, Y.")
+
+
+def check_minibatch(item, corpus, batch_size, num_steps, what):
+    """One minibatch (X, Y): a pair of int64 tensors of shape (batch_size, num_steps) whose rows are pieces of the
+    corpus, Y one token after X. Returns the positions of X's tokens in the corpus."""
+    if not isinstance(item, (tuple, list)) or len(item) != 2:
+        raise Mistake(f"{what} gave {kind(item)} as a minibatch, expected a pair (X, Y).",
+                      "yield X, Y: two tensors, the inputs and the targets.")
+    for name, T in zip("XY", item):
+        if not isinstance(T, torch.Tensor):
+            raise Mistake(f"{what} gave {kind(T)} as {name}, expected a tensor.",
+                          "torch.tensor(list_of_lists) turns the pieces into one tensor.")
+        if tuple(T.shape) != (batch_size, num_steps):
+            raise Mistake(f"{what} gave {name} of shape {tuple(T.shape)}, expected (batch_size, num_steps) = "
+                          f"({batch_size}, {num_steps}).",
+                          "each minibatch holds batch_size pieces of num_steps tokens; a piece is "
+                          "corpus[s:s + num_steps], and only full minibatches are yielded.")
+        if T.dtype != torch.int64:
+            raise Mistake(f"{what} gave {name} of dtype {T.dtype}, expected torch.int64 (token indices).",
+                          "torch.tensor of a list of Python ints is int64; one_hot and embeddings need int64 "
+                          "indices.")
+    X, Y = item
+    top = max(corpus)
+    for name, T in zip("XY", item):
+        P = positions(T.clamp(0, top), corpus) if T.numel() else T
+        if T.numel() and (T.min() < 0 or T.max() > top or (P < 0).any()):
+            raise Mistake(f"{what} gave {name} = {T.tolist()}, which holds numbers that are not tokens of the "
+                          "corpus.", "X and Y hold tokens of the corpus itself (corpus[s:s + num_steps]), not "
+                                     "positions or offsets.")
+    PX, PY = positions(X, corpus), positions(Y, corpus)
+    steps = PX[:, 1:] - PX[:, :-1]
+    if not bool((steps == 1).all()):
+        r = int((steps != 1).any(1).nonzero()[0])
+        hint = ("each row of X is one piece: num_steps consecutive tokens, corpus[s:s + num_steps].")
+        if bool((steps == batch_size).all()) and batch_size > 1:
+            hint = ("the rows are interleaved: reshape(batch_size, -1) keeps each row one stretch of the corpus, "
+                    "reshape(-1, batch_size) (and a transpose) does not.")
+        raise Mistake(f"{what}: row {r} of X holds the tokens at positions {PX[r].tolist()} of the corpus, which "
+                      "are not consecutive.", hint)
+    if not bool((PY == PX + 1).all()):
+        r = int((PY != PX + 1).any(1).nonzero()[0])
+        if bool((PY == PX).all()):
+            hint = "Y equals X: the target of a piece is the same piece one token later, corpus[s + 1:s + 1 + num_steps]."
+        elif torch.equal(Y, X + 1):
+            hint = ("Y = X + 1 adds one to the token indices; the target is the next token of the corpus, "
+                    "corpus[s + 1:s + 1 + num_steps], whatever its index.")
+        elif bool((PY == PX - 1).all()):
+            hint = "Y is one token before X; it must be one token after: corpus[s + 1:s + 1 + num_steps]."
+        elif bool((PY == PX + num_steps).all()):
+            hint = "Y is the next piece; it is the same piece shifted by ONE token: corpus[s + 1:s + 1 + num_steps]."
+        else:
+            hint = "Y[i, t] is the token that follows X[i, t] in the corpus: corpus[s + 1:s + 1 + num_steps]."
+        raise Mistake(f"{what}: row {r} of X holds the tokens at positions {PX[r].tolist()} of the corpus and row "
+                      f"{r} of Y those at {PY[r].tolist()}; Y should be at {(PX[r] + 1).tolist()}.", hint)
+    return PX
