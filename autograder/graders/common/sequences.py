@@ -72,10 +72,10 @@ def given(sibling, student, name: str):
 def rnn_forward(W_xh, W_hh, b_h, inputs, H=None):
     """H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h) over inputs of shape (num_steps, batch, num_inputs), from
     zeros or from H. Returns the list of each step's H and the last H."""
-    W_xh, W_hh, b_h, inputs = (t.detach().cpu().double() for t in (W_xh, W_hh, b_h, inputs))
+    W_xh, W_hh, b_h, inputs = (t.cpu().double() for t in (W_xh, W_hh, b_h, inputs))   # autograd goes through
     if H is None:
         H = torch.zeros(inputs.shape[1], W_xh.shape[1], dtype=torch.float64)
-    H = H.detach().cpu().double()
+    H = H.cpu().double()
     outputs = []
     for X in inputs:
         H = torch.tanh(X @ W_xh + H @ W_hh + b_h)
@@ -209,3 +209,54 @@ def check_minibatch(item, corpus, batch_size, num_steps, what):
         raise Mistake(f"{what}: row {r} of X holds the tokens at positions {PX[r].tolist()} of the corpus and row "
                       f"{r} of Y those at {PY[r].tolist()}; Y should be at {(PX[r] + 1).tolist()}.", hint)
     return PX
+
+
+# -- the lesson's CharLM (rnn_scratch.ipynb): a model and its vocabulary, built from a string ----------------------
+
+LM_PARAMS = ["rnn.W_xh", "rnn.W_hh", "rnn.b_h", "W_hq", "b_q"]
+
+
+def char_lm(sibling, student, text, num_hiddens, sigma=0.01, device="cpu", weights=None):
+    """The lesson's CharLM(text, num_hiddens, sigma, device) where the student's code runs, with `weights`
+    ({"rnn.W_xh": tensor, ...}) copied into its model."""
+    what = f"CharLM({text!r}, num_hiddens={num_hiddens}) (which builds RNNScratch and your RNNLMScratch)"
+    try:
+        lm = given(sibling, student, "CharLM").new(text, num_hiddens, sigma, device=str(device))
+    except StudentError as e:
+        as_mistake(e, what, "keep the given __init__ of RNNLMScratch(rnn, vocab_size)." if e.type == "TypeError"
+                   else "")
+    for name, value in (weights or {}).items():
+        try:
+            lm.set(f"model.{name}", value.to(torch.float32).to(device))
+        except StudentError as e:
+            as_mistake(e, f"setting the model's {name}", f"keep the given parameter {name} of shape "
+                                                         f"{tuple(value.shape)}.")
+    return lm
+
+
+def read_tensor(lm, path, what, hint=""):
+    """The tensor at attribute `path` of the object (e.g. "model.W_hq.grad"), read through its clone()."""
+    try:
+        value = lm.bound(f"{path}.clone").run().value
+    except StudentError as e:
+        as_mistake(e, f"reading {what}", hint)
+    if not isinstance(value, torch.Tensor):
+        raise Mistake(f"{what} is {kind(value)}, expected a tensor.", hint)
+    return value
+
+
+def lm_weights(vocab_size, num_hiddens, seed, scale=1.0):
+    """Random weights for the book's RNN language model (float64), large enough that every part matters."""
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *shape, s=1.0: torch.randn(*shape, generator=g, dtype=torch.float64) * s * scale  # noqa: E731
+    return {"rnn.W_xh": r(vocab_size, num_hiddens, s=1.2), "rnn.W_hh": r(num_hiddens, num_hiddens, s=0.6),
+            "rnn.b_h": r(num_hiddens, s=0.3), "W_hq": r(num_hiddens, vocab_size, s=1.5),
+            "b_q": r(vocab_size, s=0.3)}
+
+
+def lm_logits(P, X):
+    """The book's RNNLMScratch in float64: indices X (batch, steps) -> logits (batch, steps, vocab)."""
+    V = P["W_hq"].shape[1]
+    E = torch.nn.functional.one_hot(X.T.cpu(), V).double()
+    outputs, _ = rnn_forward(P["rnn.W_xh"], P["rnn.W_hh"], P["rnn.b_h"], E)
+    return torch.stack([H @ P["W_hq"] + P["b_q"] for H in outputs], 1)
