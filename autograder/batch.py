@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import registry
-from .sandbox import SandboxError
+from .policy import SandboxError
 
 STATE = "autograder.json"   # per graded submission, next to nbgrader's autograded copy
 
@@ -46,6 +46,12 @@ def find_submissions(course: Path, assignment: str) -> list[Submission]:
             for nb in sorted(folder.glob("*.ipynb")):
                 subs.append(Submission(student_dir.name, assignment, nb))
     return subs
+
+
+def assignments_with_submissions(course: Path) -> list[str]:
+    """The kit's assignments (chapters) that at least one student submitted, in book order."""
+    found = {p.name for p in (course / "submitted").glob("*/*") if p.is_dir()}
+    return [c for c in registry.chapters() if c in found]
 
 
 def course_settings(course: Path) -> tuple[str, str]:
@@ -89,7 +95,7 @@ def grade_bytes(name: str, data: bytes, device: str | None = None, limits=None) 
     Raises SandboxError if the sandbox fails: the batch stops, nothing is recorded for it."""
     global _REFERENCES
     from .grade import References, default_device, grade_notebook
-    from .sandbox import Limits
+    from .policy import Limits
     import torch
     dev = torch.device(device) if device else default_device()
     limits = limits or Limits()
@@ -108,7 +114,7 @@ def grade_bytes(name: str, data: bytes, device: str | None = None, limits=None) 
 def prove_here(device: str | None = None, limits=None) -> dict:
     """The sandbox proved in this grader process (raises SandboxError with the cause if it does not hold)."""
     from .grade import default_device, sandbox_proof
-    from .sandbox import Limits
+    from .policy import Limits
     import torch
     with _GRADING:
         return sandbox_proof(str(torch.device(device) if device else default_device()), limits or Limits())
@@ -217,7 +223,7 @@ class GradingPool:
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, device: str | None = None,
                  limits=None):
-        from .sandbox import Limits
+        from .policy import Limits
         self.device, self.limits = device, limits or Limits()
         if scheduler:
             from distributed import Client
@@ -226,6 +232,9 @@ class GradingPool:
             self.client = None
             self.workers = workers or os.cpu_count() or 1
             self.pool = self._new_pool()
+            # every grader process starts now (torch, graders, sandbox template) and proves its sandbox,
+            # while this process reads the course and opens the gradebook
+            self._warming = [self.pool.submit(prove_here, self.device, self.limits) for _ in range(self.workers)]
 
     def _new_pool(self):
         import multiprocessing
@@ -287,7 +296,9 @@ class GradingPool:
             futures = [self.client.submit(prove_here, self.device, self.limits, workers=[w],
                                           allow_other_workers=False, pure=False) for w in workers]
             return self.client.gather(futures)
-        return [self.pool.submit(prove_here, self.device, self.limits).result()]
+        proofs = [f.result() for f in self._warming] or [self.pool.submit(prove_here, self.device, self.limits).result()]
+        self._warming = []
+        return proofs
 
     def close(self):
         if self.client is not None:
@@ -314,9 +325,14 @@ def run_batch(course: Path, assignment: str, workers=None, scheduler=None, force
           + ("" if force else f" ({len(subs) - len(todo)} unchanged since last graded)"))
     from tqdm import tqdm
     from .cli import refuse
-    writer = GradebookWriter(course, assignment)
     own = pool is None
-    pool = pool or GradingPool(workers, scheduler, device, limits)
+    pool = pool or GradingPool(workers, scheduler, device, limits)   # starts warming up at once
+    try:
+        writer = GradebookWriter(course, assignment)
+    except BaseException:
+        if own:
+            pool.close()
+        raise
     rows, failed = [], []
     start = time.perf_counter()
     bar = None

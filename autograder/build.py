@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -117,7 +119,10 @@ def build_solutions(root: Path, out: Path, chapters=None, run: bool = True) -> l
         nb = answer_key(notebook.read(root / "source" / chapter / name))
         if run:
             with tempfile.TemporaryDirectory(prefix="kit-solution-") as tmp:
+                start = time.perf_counter()
                 nb = execute(nb, Path(tmp))
+            # for the syllabus; rounded up to 5 s so that a rebuild of an unchanged lesson changes nothing
+            nb.metadata["kit"] = {"answer_key_seconds": 5 * math.ceil((time.perf_counter() - start) / 5)}
         (out / chapter).mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out / chapter / name)
         written.append(out / chapter / name)
@@ -205,4 +210,6 @@ def main(check: bool = False, chapters=None, root: Path | None = None) -> int:
         return 0
     for p in build_release(root, root / "release", chapters) + build_solutions(root, root / "solutions", chapters):
         print(f"wrote {p.relative_to(root)}")
+    from .syllabus import write_syllabus
+    print(f"wrote {write_syllabus(root).relative_to(root)}")
     return 0

@@ -11,7 +11,7 @@ SANDBOX_FAILED = 3   # exit status when the kit refuses to grade because its san
 
 
 def _limits(args):
-    from .sandbox import Limits
+    from .policy import Limits
     return Limits(allow_weak_sandbox=bool(getattr(args, "weak_sandbox", False)))
 
 
@@ -24,7 +24,7 @@ def refuse(error) -> int:
 
 def _grade(args) -> int:
     from .grade import grade_notebook
-    from .sandbox import SandboxError
+    from .policy import SandboxError
     try:
         report = grade_notebook(args.notebook, device=args.device, limits=_limits(args))
     except SandboxError as e:
@@ -43,9 +43,21 @@ def _grade(args) -> int:
 
 
 def _batch(args) -> int:
-    from .batch import run_batch
-    return run_batch(Path(args.course_dir), args.assignment, workers=args.workers, scheduler=args.scheduler,
-                     force=args.force, device=args.device, limits=_limits(args))
+    from .batch import GradingPool, assignments_with_submissions, run_batch
+    course = Path(args.course_dir)
+    assignments = args.assignment or (assignments_with_submissions(course) if args.all else [])
+    if not assignments:
+        print("name the assignments to grade (--assignment ch04, repeatable) or --all", file=sys.stderr)
+        return 2
+    limits = _limits(args)
+    # one pool for every assignment: grader processes, sandbox templates and references start once
+    with GradingPool(args.workers, args.scheduler, args.device, limits) as pool:
+        codes = []
+        for assignment in assignments:
+            codes.append(run_batch(course, assignment, force=args.force, pool=pool))
+            if codes[-1] == SANDBOX_FAILED:
+                return SANDBOX_FAILED
+    return max(codes)
 
 
 def _doctor(args) -> int:
@@ -55,7 +67,7 @@ def _doctor(args) -> int:
 
 def _demo(args) -> int:
     from .demo import run_demo
-    return run_demo(workers=args.workers)
+    return run_demo(workers=args.workers, keep=Path(args.keep) if args.keep else None)
 
 
 def _build(args) -> int:
@@ -72,6 +84,38 @@ def _new(args) -> int:
         print(f"wrote {path.relative_to(root)}")
     chapter, symbol = args.exercise_id.split("-", 1)
     print(NEXT_STEPS.format(chapter=chapter, notebook=written[0].name, grader=f"{chapter}_{symbol}"))
+    return 0
+
+
+def _report(args) -> int:
+    from .classreport import write_report
+    page = write_report(Path(args.course_dir), args.assignment, Path(args.out) if args.out else None)
+    print(f"class report: {page} (figures and report.json beside it)")
+    return 0
+
+
+def _gradescope(args) -> int:
+    from . import gradescope
+    from .policy import SandboxError
+    if args.zip:
+        print(f"wrote {gradescope.build_zip(args.assignment, Path(args.zip))}: upload it as the assignment's "
+              "autograder (Gradescope: Configure Autograder > Zip file upload)")
+        return 0
+    try:
+        data = gradescope.run(args.assignment, Path(args.submission), Path(args.results), args.device,
+                              _limits(args))
+    except SandboxError as e:
+        return refuse(e)
+    print(f"{data['score']:g} points; {data['output']}")
+    return 0
+
+
+def _syllabus(args) -> int:
+    from .syllabus import syllabus_markdown, write_syllabus
+    if args.write:
+        print(f"wrote {write_syllabus()}")
+    else:
+        print(syllabus_markdown(), end="")
     return 0
 
 
@@ -112,7 +156,8 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("batch", help="grade every submission of an assignment into the gradebook")
     b.add_argument("course_dir")
-    b.add_argument("--assignment", required=True, help="e.g. ch04")
+    b.add_argument("--assignment", action="append", help="e.g. ch04; repeat it to grade several in one run")
+    b.add_argument("--all", action="store_true", help="every assignment that has submissions")
     b.add_argument("--workers", type=int, default=None, help="parallel graders (default: the cores)")
     b.add_argument("--scheduler", help="address of a Dask distributed scheduler")
     b.add_argument("--force", action="store_true", help="regrade submissions already graded")
@@ -127,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="grade the bundled example class offline and print a table")
     d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--keep", metavar="DIR", help="build the class in DIR and keep it (e.g. for autograder report)")
     d.set_defaults(func=_demo)
 
     r = sub.add_parser("build", help="regenerate release/ and solutions/ from source/")
@@ -142,6 +188,26 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--book", default="TODO", help="book section(s), e.g. 3.7")
     n.add_argument("--points", type=float, default=10)
     n.set_defaults(func=_new)
+
+    rp = sub.add_parser("report", help="class report (HTML with figures, JSON) from what batch recorded")
+    rp.add_argument("course_dir")
+    rp.add_argument("--assignment", required=True, help="e.g. ch04")
+    rp.add_argument("--out", help="folder to write to (default: COURSE/reports/<assignment>/)")
+    rp.set_defaults(func=_report)
+
+    gs = sub.add_parser("gradescope", help="grade a submission inside Gradescope's container, or --zip the "
+                                           "autograder to upload")
+    gs.add_argument("--assignment", required=True, help="the chapter this Gradescope assignment is, e.g. ch04")
+    gs.add_argument("--submission", default="/autograder/submission")
+    gs.add_argument("--results", default="/autograder/results/results.json")
+    gs.add_argument("--zip", metavar="OUT.zip", help="write the autograder zip for Gradescope instead of grading")
+    gs.add_argument("--device", help="cpu or cuda (default: cuda when present)")
+    gs.add_argument("--weak-sandbox", action="store_true", help=WEAK_HELP)
+    gs.set_defaults(func=_gradescope)
+
+    sy = sub.add_parser("syllabus", help="the term plan: one row per lesson in book order (COURSE.md)")
+    sy.add_argument("--write", action="store_true", help="write COURSE.md (autograder build does this too)")
+    sy.set_defaults(func=_syllabus)
 
     ls = sub.add_parser("list", help="list the exercises")
     ls.add_argument("--markdown", action="store_true", help="as the table in README.md")

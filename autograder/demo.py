@@ -26,6 +26,21 @@ MISTAKES = {
     "ch11-masked_softmax": ("torch.repeat_interleave(valid_lens, shape[1])", "valid_lens.repeat(shape[1])"),
     "ch11-MultiHeadAttention": ("torch.repeat_interleave(\n                valid_lens, repeats=self.num_heads, dim=0)",
                                 "valid_lens.repeat(self.num_heads, *([1] * (valid_lens.dim() - 1)))"),
+    "ch03-SyntheticRegressionData": ("torch.randn(n, 1, device=w.device) * noise", "torch.randn(n, 1, device=w.device)"),
+    "ch03-LinearRegressionScratch": ("** 2 / 2", "** 2"),                   # the 1/2 of the squared loss
+    "ch03-SGD": ("        with torch.no_grad():\n            for param in self.params:\n"
+                 "                param -= self.lr * param.grad",
+                 "        for param in self.params:\n            param -= self.lr * param.grad"),   # no no_grad
+    "ch03-l2_penalty": ("(w ** 2).sum() / 2", "(w ** 2).sum()"),
+    "ch06-CenteredLayer": ("return X - X.mean()", "return X - X.mean().item()"),
+    "ch06-MyLinear": ("torch.matmul(X, self.weight) + self.bias", "torch.matmul(X, self.weight.data) + self.bias.data"),
+    "ch06-shared_net": ("shared, nn.ReLU(),\n                         shared, nn.ReLU(),",
+                        "shared, nn.ReLU(),\n                         nn.LazyLinear(num_hiddens), nn.ReLU(),"),
+    "ch06-init_normal": ("mean=0, std=0.01", "0.01"),
+    "ch06-init_xavier": ("sqrt(6 / (fan_in + fan_out))", "sqrt(6 / fan_in)"),
+    "ch06-my_init": ("module.weight.abs() >= 5", "module.weight >= 5"),
+    "ch06-save_params": ("    clone.eval()\n", ""),
+    "ch06-try_gpu": (" or [cpu()]", ""),
     "ch04-softmax": """
 def softmax(X):
     X_exp = torch.exp(X)          # book 4.1: overflows for large logits
@@ -95,15 +110,21 @@ def build_course(root: Path):
             nbformat.write(nb, target)
 
 
-def run_demo(workers=None) -> int:
+def run_demo(workers=None, keep: Path | None = None) -> int:
+    """Grade the example class; with `keep`, the course folder stays there (to try `autograder report`)."""
     from .batch import GradingPool, run_batch
     with tempfile.TemporaryDirectory(prefix="kit-demo-") as tmp, GradingPool(workers) as pool:
-        root = Path(tmp)
+        root = Path(keep) if keep else Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
         print("building the example class (stock nbgrader generate_assignment) ...")
         build_course(root)
         for chapter in registry.chapters():
-            run_batch(root, chapter, force=True, pool=pool)
+            code = run_batch(root, chapter, force=True, pool=pool)
+            if code:
+                return code
         print_table(root)
+        if keep:
+            print(f"\nthe class is in {root}: try `autograder report {root} --assignment ch04`")
     return 0
 
 

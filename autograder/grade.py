@@ -6,6 +6,7 @@ import functools
 import importlib
 import io
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -124,10 +125,21 @@ def grade_callable(exercise_id: str, obj, device=None) -> ExerciseReport:
     exercise = registry.get(exercise_id)
     device = torch.device(device) if device else default_device()
     session = Session(device)
+    # the names the object was defined beside (in a notebook: the kernel's, where the lesson's given cells
+    # ran), so that graders find what the lesson gives (the sibling fixture) as they do in the sandbox
+    session.ns.update(_home_namespace(obj))
     session.ns[exercise.symbol] = obj
     student = Implementation(LocalTransport(session), exercise.symbol, device)
     reference = _local_reference(exercise_id, str(device))
     return _exercise_report(exercise, student, reference, device)
+
+
+def _home_namespace(obj) -> dict:
+    namespace = getattr(obj, "__globals__", None)
+    if namespace is None and isinstance(obj, type):
+        module = sys.modules.get(obj.__module__)
+        namespace = vars(module) if module is not None else None
+    return dict(namespace or {})
 
 
 def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:

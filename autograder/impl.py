@@ -228,6 +228,10 @@ class Instance(_Caller):
     def state(self) -> dict:
         return _to(self._request({"op": "state", "handle": self.handle}).get("state", {}), self.device)
 
+    def parameter_names(self) -> list[str]:
+        """named_parameters() of the object, in order (a tied parameter once)."""
+        return [str(n) for n in self._request({"op": "state", "handle": self.handle}).get("parameters", [])]
+
 
 def _to(v, device):
     if isinstance(v, torch.Tensor):

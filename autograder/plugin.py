@@ -35,6 +35,7 @@ class GradingPlugin:
         self.results: list[TestResult] = []
         self.no_credit = ""   # set when a check finds the exercise was not done (a banned library op)
         self.kit_error = None  # the sandbox failed under a test: grading stops, no score is recorded
+        self._setup_seconds = 0.0
 
     @pytest.fixture
     def student(self):
@@ -71,12 +72,15 @@ class GradingPlugin:
         rep = outcome.get_result()
         marker = item.get_closest_marker("points")
         points = float(marker.args[0]) if marker else 0.0
+        if rep.when == "setup":
+            self._setup_seconds = rep.duration
         if rep.when == "call" or (rep.when == "setup" and not rep.passed):
             exc = call.excinfo.value if call.excinfo is not None else None
             if isinstance(exc, SandboxError) and self.kit_error is None:
                 self.kit_error = exc
             msg = message_for(exc) if exc is not None else ""
-            self.results.append(TestResult(item.name, points, rep.passed, msg))
+            seconds = self._setup_seconds + (rep.duration if rep.when == "call" else 0.0)
+            self.results.append(TestResult(item.name, points, rep.passed, msg, round(seconds, 4)))
             if isinstance(exc, BannedOp) and not self.no_credit:
                 self.no_credit = ("No credit for this exercise: it calls the library function it asks you to "
                                   f"write. {msg}")

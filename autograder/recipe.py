@@ -24,7 +24,7 @@ from typing import Callable
 import pytest
 import torch
 
-from .checks import (Mistake, StudentError, expect_close, expect_fast, expect_not_used,
+from .checks import (Mistake, StudentError, as_mistake, expect_close, expect_fast, expect_not_used,
                      expect_on_input_device, expect_unmodified, seeded)
 
 Inputs = Callable[[torch.device], tuple]
@@ -41,12 +41,16 @@ def _points(points, fn):
 
 
 class Recipe:
-    def __init__(self, describe: Callable[..., str], verify: Callable, target=None, kwargs=None, seed=None):
+    def __init__(self, describe: Callable[..., str], verify: Callable, target=None, kwargs=None, seed=None,
+                 error_hint: Callable | None = None):
         """`kwargs`: keyword arguments of every call; `seed`: the random state each call starts from (for
-        exercises that draw random numbers, so that a grading is reproducible)."""
+        exercises that draw random numbers, so that a grading is reproducible). `error_hint(e)`: the hint for a
+        StudentError `e` that a checked call raised, which then becomes a Mistake naming the call (as_mistake);
+        where it returns None, or without error_hint, the error stays as it is."""
         self.describe, self.verify = describe, verify
         self.target = target or (lambda impl, device: impl)
         self.kwargs, self.seed = kwargs or {}, seed
+        self.error_hint = error_hint
 
     # -- one call, checked -----------------------------------------------------------------------------
     def call(self, impl, args, **run):
@@ -55,7 +59,13 @@ class Recipe:
 
     def checked(self, impl, args, **run):
         """Call and verify: what every standard test does before it looks at anything else."""
-        out = self.call(impl, args, **run)
+        try:
+            out = self.call(impl, args, **run)
+        except StudentError as e:
+            hint = self.error_hint(e) if self.error_hint else None
+            if hint is None:
+                raise
+            as_mistake(e, self.describe(*args), hint)
         self.verify(args, out.value, self.describe(*args))
         return out
 
@@ -69,13 +79,15 @@ class Recipe:
         return _points(points, test)
 
     def unmodified(self, points, inputs: Inputs, names, hint=""):
-        """The caller's tensors are unchanged after the call. `names` names each argument (None: not checked)."""
+        """The caller's tensors are unchanged after the call. `names` names each argument (None: not checked);
+        `hint` is one hint for all, or a dict of hints by name (for arguments changed by different mistakes)."""
         def test(student, device):
             args = inputs(device)
             out = self.checked(self.target(student, device), args, return_args=True)
             for name, before, after in zip(names, args, out.args):
                 if name is not None and isinstance(before, torch.Tensor):
-                    expect_unmodified(before, after, name, self.describe(*args), hint)
+                    expect_unmodified(before, after, name, self.describe(*args),
+                                      hint.get(name, "") if isinstance(hint, dict) else hint)
         return _points(points, test)
 
     def from_scratch(self, points, inputs: Inputs, banned, hint):
@@ -97,9 +109,10 @@ class Recipe:
                         grad_enabled=grad_enabled, call=self.describe(*args), hint=hint)
         return _points(points, test)
 
-    def gradient(self, points, inputs: Inputs, truth: Callable, wrt=(0,), hint="", seed=9_001):
+    def gradient(self, points, inputs: Inputs, truth: Callable, wrt=(0,), hint="", seed=9_001, names=None):
         """Gradients with respect to the arguments `wrt` against autograd of `truth(*args)` (float64 inputs
-        recommended), for a random output gradient."""
+        recommended), for a random output gradient. `names` names the arguments in messages (default
+        "argument 1", ...)."""
         def test(student, device):
             args = inputs(device)
             call = self.describe(*args)
@@ -116,10 +129,11 @@ class Recipe:
                 raise Mistake(f"backpropagating through {call} failed: {e.type}: {e.message}",
                               hint or DETACHED_HINT) from None
             for i in wrt:
-                name = f"argument {i + 1}"
+                name = f"argument {i + 1}" if names is None else names[i]
+                whose = f"its {name}" if names is None else name
                 if got.args[i] is None:
                     raise Mistake(f"no gradient reached {name} of {call}.", hint or DETACHED_HINT)
-                expect_close(got.args[i], leaves[i].grad, f"the gradient of {call} with respect to its {name}",
+                expect_close(got.args[i], leaves[i].grad, f"the gradient of {call} with respect to {whose}",
                              hint or DETACHED_HINT, check_dtype=False)
         return _points(points, test)
 

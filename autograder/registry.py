@@ -74,6 +74,10 @@ EXERCISES: tuple[Exercise, ...] = (
     # -- ch02 Preliminaries --------------------------------------------------------------------------------
 
     # -- ch03 Linear neural networks for regression --------------------------------------------------------
+    ex("ch03", "SyntheticRegressionData", "linear_regression.ipynb", "3.3", kind="class"),
+    ex("ch03", "LinearRegressionScratch", "linear_regression.ipynb", "3.4.1, 3.4.2", kind="class"),
+    ex("ch03", "SGD", "linear_regression.ipynb", "3.4.3", kind="class"),
+    ex("ch03", "l2_penalty", "weight_decay.ipynb", "3.7.3"),
 
     # -- ch04 Linear neural networks for classification ----------------------------------------------------
     ex("ch04", "softmax", "softmax_regression.ipynb", "4.1, 4.4, 4.5.2"),
@@ -82,6 +86,14 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch05", "dropout_layer", "dropout.ipynb", "5.6"),
 
     # -- ch06 Builders' guide ------------------------------------------------------------------------------
+    ex("ch06", "CenteredLayer", "layers_and_parameters.ipynb", "6.5.1", kind="class"),
+    ex("ch06", "MyLinear", "layers_and_parameters.ipynb", "6.5.2", kind="class"),
+    ex("ch06", "shared_net", "layers_and_parameters.ipynb", "6.2.3"),
+    ex("ch06", "init_normal", "initialization.ipynb", "6.3.1"),
+    ex("ch06", "init_xavier", "initialization.ipynb", "6.3.1"),
+    ex("ch06", "my_init", "initialization.ipynb", "6.3.2"),
+    ex("ch06", "save_params", "io_and_gpus.ipynb", "6.6", allow=("files",)),
+    ex("ch06", "try_gpu", "io_and_gpus.ipynb", "6.7"),
 
     # -- ch07 Convolutional neural networks ----------------------------------------------------------------
     ex("ch07", "corr2d", "convolutions.ipynb", "7.2"),
@@ -117,12 +129,21 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch02 ----------------------------------------------------------------------------------------------
 
     # -- ch03 ----------------------------------------------------------------------------------------------
+    Question("ch03", "half-squared-loss", "linear_regression.ipynb", "3.1.1, 3.4.2"),
+    Question("ch03", "shuffle", "linear_regression.ipynb", "3.3"),
+    Question("ch03", "weight-decay-plot", "weight_decay.ipynb", "3.7"),
 
     # -- ch04 ----------------------------------------------------------------------------------------------
 
     # -- ch05 ----------------------------------------------------------------------------------------------
 
     # -- ch06 ----------------------------------------------------------------------------------------------
+    Question("ch06", "tied-gradients", "layers_and_parameters.ipynb", "6.2.3"),
+    Question("ch06", "data-bypasses-autograd", "layers_and_parameters.ipynb", "6.5.2"),
+    Question("ch06", "constant-symmetry", "initialization.ipynb", "6.3.1, 5.4.2"),
+    Question("ch06", "xavier-bound", "initialization.ipynb", "6.3.1, 5.4.2.2"),
+    Question("ch06", "reuse-layers", "io_and_gpus.ipynb", "6.6"),
+    Question("ch06", "gpu-checkpoint", "io_and_gpus.ipynb", "6.6, 6.7"),
 
     # -- ch07 ----------------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ class TestResult:
     points: float
     passed: bool
     message: str = ""
+    seconds: float = 0.0   # how long the check took (setup and call), for the kit's speed reports
 
 
 @dataclass

@@ -10,34 +10,18 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import isolation, protocol
+from .policy import Limits, SandboxError  # noqa: F401 - re-exported: the sandbox's limits and failure
 
 KIT_DIR = Path(__file__).resolve().parent
 GRADERS_DIR = KIT_DIR / "graders"
 START_SECONDS = 60.0      # a worker that is not ready by then did not start (a loaded machine is slow)
 
 
-@dataclass(frozen=True)
-class Limits:
-    call_seconds: float = 10.0        # one request (a call, a cell) from the grader
-    memory_bytes: int = 3 << 30       # address space the student's code may add (CPU)
-    output_bytes: int = 2 << 20       # stdout + stderr of the worker
-    reply_bytes: int = 256 << 20      # largest reply accepted (huge returned tensors)
-    threads: int = 1                  # the same for student and reference, so timings compare
-    respawns: int = 2                 # fresh workers an exercise may use after a crash or hang
-    gpu_memory_fraction: float = 0.5  # share of the GPU's memory a worker may use (device cuda)
-    allow_weak_sandbox: bool = False  # grade even where the machine cannot build the whole sandbox
-
-
 class WorkerGone(Exception):
     """The worker stopped answering: time limit, memory, a crash or an exit in student code."""
-
-
-class SandboxError(Exception):
-    """The sandbox did not start: the kit's (or the machine's) failure, never the student's. Grading stops."""
 
 
 @functools.lru_cache(maxsize=None)

@@ -10,6 +10,13 @@ def test_readme_table_is_the_registry():
     assert markdown_table() in readme, "README's exercises table is stale: paste `autograder list --markdown`"
 
 
+def test_course_plan_is_the_registry():
+    from autograder.syllabus import syllabus_markdown
+    course = registry.kit_root() / "COURSE.md"
+    assert course.exists() and course.read_text() == syllabus_markdown(), \
+        "COURSE.md is stale: run `autograder syllabus --write` (autograder build does it too)"
+
+
 def test_every_exercise_has_a_grader_a_lesson_and_a_proof():
     root = registry.kit_root()
     for ex in registry.EXERCISES:

@@ -10,15 +10,14 @@ import pytest
 import torch
 from torch import nn
 
-from autograder.checks import Mistake, expect_close, expect_fast, expect_not_used, expect_shape
-from autograder.impl import StudentError
+from autograder.checks import (Mistake, StudentError, as_mistake, expect_backward, expect_close, expect_fast,
+                               expect_not_used, expect_shape, first_matching_hint, seeded)
 
 GATES = "ifoc"   # input gate, forget gate, output gate, input node (the book's suffixes)
 NAMES = [n for g in GATES for n in (f"W_x{g}", f"W_h{g}", f"b_{g}")]
 BANNED = {"functions": ["lstm", "lstm_cell", "_thnn_fused_lstm_cell", "quantized_lstm_cell"],
           "aten": ["lstm", "lstm_cell", "_thnn_fused_lstm_cell", "mkldnn_rnn_layer", "_cudnn_rnn",
                    "miopen_rnn", "quantized_lstm_cell"]}
-BANNED_NAMES = BANNED["functions"] + [f"aten.{n}" for n in BANNED["aten"]]
 BANNED_HINT = ("write the gate equations with torch.matmul, torch.sigmoid and torch.tanh; nn.LSTM, nn.LSTMCell "
                "and torch.lstm_cell are what this exercise builds.")
 DEVICE_HINT = ("create the zero initial state on the device of the inputs, as the book does: "
@@ -29,29 +28,28 @@ GENERIC_HINT = ("at each step: I = sigmoid(X @ W_xi + H @ W_hi + b_i), F and O l
                 "H = O * tanh(C), using the H and C of the previous step (book 10.1.2).")
 
 
-# -- inputs ---------------------------------------------------------------------------------------------
+# -- inputs (float64 on the CPU, the truth's; `sent` casts them for the call) -----------------------------------
 
-def randn(*shape, gen, scale=1.0):
-    return torch.randn(*shape, generator=gen, dtype=torch.float64) * scale
+F64 = torch.float64
 
 
 def make_params(num_inputs, num_hiddens, seed):
-    """Weights large enough (and biases nonzero) that every gate matters and mix-ups show."""
-    g = torch.Generator().manual_seed(seed)
+    """Weights large enough (and biases nonzero) that every gate matters and mix-ups show; seeds 100 * seed + k."""
     P = {}
-    for gate in GATES:
-        P[f"W_x{gate}"] = randn(num_inputs, num_hiddens, gen=g, scale=0.7)
-        P[f"W_h{gate}"] = randn(num_hiddens, num_hiddens, gen=g, scale=0.5)
-        P[f"b_{gate}"] = randn(num_hiddens, gen=g, scale=0.5)
+    for k, gate in enumerate(GATES):
+        base = 100 * seed + 3 * k
+        P[f"W_x{gate}"] = seeded(num_inputs, num_hiddens, seed=base, dtype=F64, scale=0.7)
+        P[f"W_h{gate}"] = seeded(num_hiddens, num_hiddens, seed=base + 1, dtype=F64, scale=0.5)
+        P[f"b_{gate}"] = seeded(num_hiddens, seed=base + 2, dtype=F64, scale=0.5)
     return P
 
 
 def make_inputs(num_steps, batch_size, num_inputs, num_hiddens, seed, state=True):
-    g = torch.Generator().manual_seed(1000 + seed)
-    X = randn(num_steps, batch_size, num_inputs, gen=g)
+    """inputs and, with `state`, a given (H, C); seeds 1000 + 10 * seed + k."""
+    X = seeded(num_steps, batch_size, num_inputs, seed=1000 + 10 * seed, dtype=F64)
     if not state:
         return X, None
-    return X, (randn(batch_size, num_hiddens, gen=g, scale=0.8), randn(batch_size, num_hiddens, gen=g, scale=0.8))
+    return X, tuple(seeded(batch_size, num_hiddens, seed=1000 + 10 * seed + k, dtype=F64, scale=0.8) for k in (1, 2))
 
 
 def rounded(v, dtype):
@@ -190,19 +188,21 @@ def scratch_lstm(P, X, state, mistake=""):
     return outputs, (H, C)
 
 
-def _close(a, b):
-    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-3, atol=1e-5))
+def stacked(outputs, H, C):
+    """Every step's H, then the final H and C, as one tensor (steps + 2, batch_size, num_hiddens)."""
+    return torch.stack([*outputs, H, C])
 
 
 def diagnose(P, X, state, outputs, H, C) -> str:
-    """Name the usual mistake behind a wrong result, if it is one of them."""
-    got = [o.detach().cpu().double() for o in outputs] + [H.detach().cpu().double(), C.detach().cpu().double()]
-    for mistake, hint in MISTAKES.items():
-        outs, (eH, eC) = scratch_lstm(P, X, state, mistake)
-        want = outs + [eH, eC]
-        if len(got) == len(want) and all(_close(a, b) for a, b in zip(got, want)):
-            return hint
-    return GENERIC_HINT
+    """Name the usual mistake behind a wrong result, if it is one of them (no hint if it is nearly right)."""
+    def answer(mistake=""):
+        def make():
+            outs, (eH, eC) = scratch_lstm(P, X, state, mistake)
+            return stacked(outs, eH, eC)
+        return make
+
+    candidates = {"": answer(), **{hint: answer(mistake) for mistake, hint in MISTAKES.items()}}
+    return first_matching_hint(stacked(outputs, H, C), candidates, default=GENERIC_HINT)
 
 
 # -- calling the student's layer --------------------------------------------------------------------------
@@ -232,8 +232,7 @@ def call(lstm, X, state, what, explicit=False, **kwargs):
         return lstm.run(*args, **kwargs)
     except StudentError as e:
         if "device" in e.message.lower():
-            where = f"\n{e.where}" if e.where else ""
-            raise Mistake(f"{what} raised {e.type}: {e.message}{where}", DEVICE_HINT) from None
+            as_mistake(e, what, DEVICE_HINT)
         raise
 
 
@@ -246,8 +245,8 @@ def unpack(value, num_steps, what):
                       f"{f' of length {len(value)}' if isinstance(value, (tuple, list)) else ''}, "
                       "expected a pair (outputs, (H, C)).", shape_hint)
     outputs, state = value
-    stacked = isinstance(outputs, torch.Tensor)
-    if stacked:
+    as_tensor = isinstance(outputs, torch.Tensor)
+    if as_tensor:
         outputs = list(outputs.unbind(0)) if outputs.dim() == 3 else [outputs]
     if not isinstance(outputs, (list, tuple)) or len(outputs) != num_steps:
         n = len(outputs) if isinstance(outputs, (list, tuple)) else type(outputs).__name__
@@ -257,7 +256,7 @@ def unpack(value, num_steps, what):
             isinstance(t, torch.Tensor) for t in state):
         raise Mistake(f"{what} returned {type(state).__name__} as its state, expected a pair of tensors (H, C).",
                       shape_hint)
-    return list(outputs), state[0], state[1], stacked
+    return list(outputs), state[0], state[1], as_tensor
 
 
 def check_values(P, X, state, dtype, out, what):
@@ -273,12 +272,11 @@ def check_values(P, X, state, dtype, out, what):
     expect_shape(C, (B, h), f"{what}: the final C", hint_shape)
     got = torch.stack(outputs)
     want = torch.stack(exp_outputs).to(dtype)
-    ok = all(_close(a.cpu().double(), b.double()) for a, b in ((got, want), (H, eH.to(dtype)), (C, eC.to(dtype))))
-    hint = "" if ok else diagnose(P64, X64, S64, outputs, H, C)
+    hint = lambda: diagnose(P64, X64, S64, outputs, H, C)  # noqa: E731 - computed only if a check fails
     expect_close(got, want.to(got.device), f"{what}: torch.stack(outputs) (index [step, example, unit])", hint)
     expect_close(H, eH.to(dtype).to(H.device), f"{what}: the final H", hint)
     expect_close(C, eC.to(dtype).to(C.device), f"{what}: the final C", hint)
-    expect_not_used(out.seen, BANNED_NAMES, what, BANNED_HINT)
+    expect_not_used(out.seen, BANNED, what, BANNED_HINT)
     return outputs, H, C
 
 
@@ -295,7 +293,9 @@ def check_forward(student, device, num_steps, batch_size, num_inputs, num_hidden
 # -- tests --------------------------------------------------------------------------------------------------
 # Every value check also watches for nn.LSTM / nn.LSTMCell / torch.lstm_cell: the exercise is the gate
 # equations, so a layer that delegates to PyTorch's LSTM earns nothing. The device and speed checks count only
-# for a correct result.
+# for a correct result. No test here is a Recipe's: each builds the layer with its own parameters P (a Recipe's
+# target(impl, device) is one object whatever the inputs), its result is a pair (outputs, (H, C)), and the speed
+# test checks a given state and the banned ops before it times the default state.
 
 
 @pytest.mark.points(1.5)
@@ -336,17 +336,13 @@ def test_gradients_through_time(student, device):
     lstm = build(student, P, dtype, device)
     out = call(lstm, sent(X, dtype, device), sent(S, dtype, device), what, requires_grad=[0], watch=BANNED)
     check_values(P, X, S, dtype, out, what)
-    _, _, _, stacked = unpack(out.value, T, what)
-    g = torch.Generator().manual_seed(77)
-    G_out = [randn(B, h, gen=g) for _ in range(T)]
-    G_H, G_C = randn(B, h, gen=g), randn(B, h, gen=g)
-    grads = ([torch.stack(G_out)] if stacked else G_out) + [G_H, G_C]
-    try:
-        got = lstm.backward([t.to(device) for t in grads])
-    except StudentError as e:
-        raise Mistake(f"computing gradients through {what} failed: {e.type}: {e.message}",
-                      "build every step from inputs, H, C and the parameters with differentiable torch "
-                      "operations; no .detach(), .item() or torch.tensor(...) of results.") from None
+    _, _, _, as_tensor = unpack(out.value, T, what)   # outputs returned stacked, as one tensor
+    G_out = [seeded(B, h, seed=7700 + t, dtype=F64) for t in range(T)]
+    G_H, G_C = seeded(B, h, seed=7798, dtype=F64), seeded(B, h, seed=7799, dtype=F64)
+    grads = ([torch.stack(G_out)] if as_tensor else G_out) + [G_H, G_C]
+    got = expect_backward(lstm, [t.to(device) for t in grads], what,
+                          "build every step from inputs, H, C and the parameters with differentiable torch "
+                          "operations; no .detach(), .item() or torch.tensor(...) of results.")
     dX, dP = torch_lstm(P, X, S, (G_out, G_H, G_C))
     call_grad = f"the gradient of a loss on all outputs and the final (H, C) of {what}"
     if got.args[0] is None:
@@ -377,11 +373,9 @@ def test_default_state_on_inputs_device(student, device):
     try:
         out = lstm.run(X)
     except StudentError as e:
-        where = f"\n{e.where}" if e.where else ""
-        hint = DEVICE_HINT if "device" in e.message.lower() else (
+        as_mistake(e, what, DEVICE_HINT if "device" in e.message.lower() else (
             "the 'meta' device has shapes but no values: make the state with torch.zeros(..., "
-            "device=inputs.device) and compute with tensor operations only (no .item() or .tolist()).")
-        raise Mistake(f"{what} raised {e.type}: {e.message}{where}", hint) from None
+            "device=inputs.device) and compute with tensor operations only (no .item() or .tolist())."))
     outputs, H, C, _ = unpack(out.value, 3, what)
     for name, t in [("outputs[0]", outputs[0]), ("H", H), ("C", C)]:
         if t.device.type != "meta":

@@ -10,8 +10,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import Mistake, expect_close, expect_fast, expect_shape, expect_not_used, expect_unmodified
-from autograder.impl import StudentError
+from autograder.checks import (Mistake, StudentError, as_mistake, expect_backward, expect_close, expect_shape,
+                               first_matching_hint, seeded)
+from autograder.recipe import Recipe
 
 BANNED = {"functions": ["scaled_dot_product_attention", "_scaled_dot_product_attention_math",
                         "multi_head_attention_forward", "_native_multi_head_attention"],
@@ -30,22 +31,17 @@ TRANSPOSE_HINT = ("transpose_qkv: X.reshape(batch_size, n, num_heads, -1), then 
 WEIGHTS = ("W_q", "W_k", "W_v", "W_o")
 
 
-def randn(*shape, dtype=torch.float32, device="cpu", seed=0, scale=1.0):
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(*shape, generator=g, dtype=torch.float64) * scale).to(dtype).to(device)
-
-
 def make_weights(num_hiddens, sizes, dtype, device, seed):
     """W_q, W_k, W_v of shape (num_hiddens, size of queries / keys / values), W_o (num_hiddens, num_hiddens)."""
     ins = dict(zip(WEIGHTS, (*sizes, num_hiddens)))
-    return {name: randn(num_hiddens, n, dtype=dtype, device=device, seed=seed + i, scale=1 / math.sqrt(n))
+    return {name: seeded(num_hiddens, n, dtype=dtype, device=device, seed=seed + i, scale=1 / math.sqrt(n))
             for i, (name, n) in enumerate(ins.items())}
 
 
 def build(student, num_hiddens, num_heads, W, dropout=0.0, dtype=torch.float32):
     """The student's layer with the given weights. LazyLinear fixes its input size at its first call, so call
     each projection once (on zeros of the right width) before setting its weight; this does not depend on the
-    student's forward."""
+    student's forward. (Hand-written: no recipe builds an object this way.)"""
     obj = student.new(num_hiddens, num_heads, dropout, seed=0)
     for name in WEIGHTS:
         obj.bound(name).run(torch.zeros(1, W[name].shape[1], device=W[name].device))
@@ -55,9 +51,8 @@ def build(student, num_hiddens, num_heads, W, dropout=0.0, dtype=torch.float32):
         try:
             obj.set(f"{name}.weight", W[name])
         except StudentError as e:
-            raise Mistake(f"could not set {name}.weight: {e.message}",
-                          "keep the given __init__: four nn.LazyLinear(num_hiddens, bias=bias) layers named W_q, "
-                          "W_k, W_v and W_o.") from None
+            as_mistake(e, f"setting {name}.weight", "keep the given __init__: four nn.LazyLinear(num_hiddens, "
+                                                     "bias=bias) layers named W_q, W_k, W_v and W_o.")
     return obj
 
 
@@ -116,32 +111,36 @@ def diagnose(Q, K, V, valid_lens, W, num_heads, got) -> str:
     if not isinstance(got, torch.Tensor) or tuple(got.shape) != (B, n, H):
         return (f"the output has one row per query: shape (batch_size, no. of queries, num_hiddens) = {(B, n, H)}. "
                 "transpose_output must undo transpose_qkv, and W_o maps the concatenated heads to num_hiddens.")
-    g = got.detach().to(Q.device, torch.float64)
     args = [t.to(torch.float64) if t is not None and t.is_floating_point() else t for t in (Q, K, V, valid_lens)]
     W64 = {k: w.to(torch.float64) for k, w in W.items()}
-    candidates = {
-        REPEAT_HINT: dict(repeat_wrongly=True),
+
+    def wrong(**mistake):
+        return lambda: variant_of(*args, W64, num_heads, **mistake)
+
+    return first_matching_hint(got, {
+        REPEAT_HINT: None if valid_lens is None or B == 1 else wrong(repeat_wrongly=True),
         "the keys past each valid length were not masked: pass valid_lens (copied num_heads times) to "
-        "self.attention.": dict(no_mask=True),
+        "self.attention.": wrong(no_mask=True),
         f"the scores were divided by sqrt(num_hiddens) = sqrt({H}); each head divides by the square root of its "
         f"own size, num_hiddens / num_heads = {H // num_heads}: split the heads (transpose_qkv) before "
-        "attending, and DotProductAttention uses the per-head size.": dict(scale_by=H),
-        TRANSPOSE_HINT: dict(plain_reshape=True),
+        "attending, and DotProductAttention uses the per-head size.": wrong(scale_by=H),
+        TRANSPOSE_HINT: wrong(plain_reshape=True),
         "transpose_output must undo transpose_qkv: X.reshape(-1, num_heads, n, p), permute(0, 2, 1, 3), then "
         "reshape to (batch_size, n, -1); a reshape without the permute mixes the heads of different positions.":
-            dict(plain_merge=True),
+            wrong(plain_merge=True),
         "the concatenated heads must go through the output projection: return self.W_o(output_concat).":
-            dict(no_W_o=True),
-    }
-    for hint, kw in candidates.items():
-        if kw.get("repeat_wrongly") and (valid_lens is None or B == 1):
-            continue
-        wrong = variant_of(*args, W64, num_heads, **kw)
-        if torch.allclose(g, wrong, rtol=1e-3, atol=1e-4):
-            return hint
-    return ("project with W_q, W_k, W_v, split the heads with transpose_qkv, copy valid_lens with "
-            "torch.repeat_interleave(valid_lens, repeats=self.num_heads, dim=0), attend with self.attention, merge "
-            "with transpose_output, then apply W_o.")
+            wrong(no_W_o=True),
+    }, rtol=1e-3, atol=1e-4, default=(
+        "project with W_q, W_k, W_v, split the heads with transpose_qkv, copy valid_lens with "
+        "torch.repeat_interleave(valid_lens, repeats=self.num_heads, dim=0), attend with self.attention, merge "
+        "with transpose_output, then apply W_o."))
+
+
+def error_hint(e: StudentError):
+    if "cannot be multiplied" in e.message:
+        return ("W_q projects the queries, W_k the keys and W_v the values (their feature sizes may differ); W_o "
+                "takes the concatenated heads.")
+    return None
 
 
 def describe(Q, K, V, valid_lens, num_hiddens, num_heads, dropout=0.0):
@@ -152,13 +151,13 @@ def describe(Q, K, V, valid_lens, num_hiddens, num_heads, dropout=0.0):
 
 
 class Case:
-    """One input: tensors, weights, the expected output, and a checked call of the student's layer."""
+    """One input: tensors, weights, the expected output, and the student's layer built with those weights."""
 
     def __init__(self, device, B, n, m, sizes, num_hiddens, num_heads, valid_lens, seed, dtype=torch.float32):
         self.num_hiddens, self.num_heads = num_hiddens, num_heads
-        self.Q = randn(B, n, sizes[0], dtype=dtype, device=device, seed=seed)
-        self.K = randn(B, m, sizes[1], dtype=dtype, device=device, seed=seed + 1)
-        self.V = randn(B, m, sizes[2], dtype=dtype, device=device, seed=seed + 2)
+        self.Q = seeded(B, n, sizes[0], dtype=dtype, device=device, seed=seed)
+        self.K = seeded(B, m, sizes[1], dtype=dtype, device=device, seed=seed + 1)
+        self.V = seeded(B, m, sizes[2], dtype=dtype, device=device, seed=seed + 2)
         self.valid_lens = None if valid_lens is None else torch.tensor(valid_lens, dtype=torch.int64).to(device)
         self.W = make_weights(num_hiddens, sizes, dtype, device, seed + 10)
         self.dtype = dtype
@@ -170,32 +169,29 @@ class Case:
     def expected(self):
         return expected_of(*self.args, self.W, self.num_heads)
 
-    def layer(self, student, dropout=0.0):
-        return build(student, self.num_hiddens, self.num_heads, self.W, dropout, self.dtype)
+    def layer(self, student, dropout=0.0, eval_mode=False):
+        obj = build(student, self.num_hiddens, self.num_heads, self.W, dropout, self.dtype)
+        return obj.eval() if eval_mode else obj
 
     def call(self, dropout=0.0):
         return describe(*self.args, self.num_hiddens, self.num_heads, dropout)
 
     def check(self, got, dropout=0.0, call=None):
         call = call or self.call(dropout)
+        hint = lambda: diagnose(*self.args, self.W, self.num_heads, got)  # noqa: E731 - only if a check fails
         expected = self.expected()
-        hint = diagnose(*self.args, self.W, self.num_heads, got)
         expect_shape(got, expected.shape, call, hint)
         expect_close(got, expected, call, hint)
 
+    def recipe(self, dropout=0.0, eval_mode=False):
+        """The standard tests on this input: its truth, and the student's layer with its weights (the recipe's
+        inputs are then `lambda device: case.args`)."""
+        return Recipe(lambda *args: self.call(dropout), lambda args, got, call: self.check(got, dropout, call),
+                      target=lambda impl, device: self.layer(impl, dropout, eval_mode), error_hint=error_hint)
+
     def run(self, student, dropout=0.0, **kw):
         obj = self.layer(student, dropout)
-        try:
-            out = obj.run(*self.args, **kw)
-        except StudentError as e:
-            if "cannot be multiplied" in e.message:
-                where = f"\n{e.where}" if e.where else ""
-                raise Mistake(f"{self.call(dropout)} raised {e.type}: {e.message}{where}",
-                              "W_q projects the queries, W_k the keys and W_v the values (their feature sizes may "
-                              "differ); W_o takes the concatenated heads.") from None
-            raise
-        self.check(out.value, dropout)
-        return obj, out
+        return obj, self.recipe(dropout).checked(obj, self.args, **kw)
 
 
 # The checks of properties (eval mode, from scratch, speed) count only for a correct result.
@@ -203,7 +199,7 @@ class Case:
 
 @pytest.mark.points(1)
 def test_transpose_qkv(student, device):
-    X = randn(2, 3, 8, device=device, seed=1)
+    X = seeded(2, 3, 8, device=device, seed=1)
     obj = student.new(8, 4, 0.0, seed=0)
     call = "transpose_qkv(X) for X of shape (2, 3, 8) with num_heads = 4"
     got = obj.bound("transpose_qkv")(X)
@@ -217,7 +213,7 @@ def test_transpose_qkv(student, device):
 
 @pytest.mark.points(1)
 def test_transpose_output(student, device):
-    X = randn(6, 4, 5, device=device, seed=2)
+    X = seeded(6, 4, 5, device=device, seed=2)
     obj = student.new(15, 3, 0.0, seed=0)
     call = "transpose_output(X) for X of shape (6, 4, 5) with num_heads = 3"
     got = obj.bound("transpose_output")(X)
@@ -274,16 +270,14 @@ def test_dropout_only_in_training(student, device):
 
 @pytest.mark.points(1.5)
 def test_gradients_match_autograd(student, device):
+    # hand-written: the gradients of the layer's weights W_q, W_k, W_v and W_o are checked too
     case = Case(device, B=2, n=3, m=4, sizes=(8, 6, 5), num_hiddens=8, num_heads=2, valid_lens=[[1, 4, 2], [3, 3, 4]],
                 seed=70, dtype=torch.float64)
     obj, out = case.run(student, requires_grad=[0, 1, 2])
-    G = randn(2, 3, 8, dtype=torch.float64, device=device, seed=80)
-    try:
-        got = obj.backward([G])
-    except StudentError as e:
-        raise Mistake(f"the gradients of {case.call()}: none could be computed ({e.type}: {e.message}).",
-                      "build the output from the inputs and the weights with torch operations; do not detach "
-                      "anything or rebuild tensors with torch.tensor(...).") from None
+    G = seeded(2, 3, 8, dtype=torch.float64, device=device, seed=80)
+    got = expect_backward(obj, [G], case.call(), "build the output from the inputs and the weights with torch "
+                                                  "operations; do not detach anything or rebuild tensors with "
+                                                  "torch.tensor(...).")
     leaves = {n: t.clone().requires_grad_(True) for n, t in zip(("queries", "keys", "values"), case.args)}
     W = {n: w.clone().requires_grad_(True) for n, w in case.W.items()}
     expected_of(*leaves.values(), case.valid_lens, W, case.num_heads).backward(G)
@@ -299,28 +293,26 @@ def test_gradients_match_autograd(student, device):
         expect_close(g, W[name].grad, f"the gradient of {case.call()} with respect to {name}.weight", hint)
 
 
+# The next two are the recipe's standard tests, on a Case: the layer they call is built with its weights.
+
 @pytest.mark.points(0.5)
 def test_inputs_not_modified_and_written_from_scratch(student, device):
     case = Case(device, B=2, n=3, m=5, sizes=(8, 8, 8), num_hiddens=8, num_heads=2, valid_lens=[2, 5], seed=90)
-    obj, out = case.run(student, watch=BANNED, return_args=True)
-    for name, before, after in zip(("queries", "keys", "values", "valid_lens"), case.args, out.args):
-        expect_unmodified(before, after, name, case.call(),
-                          "compute new tensors (valid_lens = torch.repeat_interleave(...) makes one); do not write "
-                          "into the caller's.")
-    expect_not_used(out.seen, BANNED["functions"] + [f"aten.{n}" for n in BANNED["aten"]], case.call(),
-                    "attend with self.attention (the lesson's DotProductAttention); nn.MultiheadAttention, "
-                    "F.multi_head_attention_forward and F.scaled_dot_product_attention are what this exercise "
-                    "builds.")
+    recipe, inputs = case.recipe(), lambda d: case.args
+    recipe.unmodified(0.5, inputs, names=["queries", "keys", "values", "valid_lens"],
+                      hint="compute new tensors (valid_lens = torch.repeat_interleave(...) makes one); do not write "
+                           "into the caller's.")(student, device)
+    recipe.from_scratch(0.5, inputs, BANNED,
+                        hint="attend with self.attention (the lesson's DotProductAttention); nn.MultiheadAttention, "
+                             "F.multi_head_attention_forward and F.scaled_dot_product_attention are what this "
+                             "exercise builds.")(student, device)
 
 
 @pytest.mark.points(1)
 def test_speed_against_reference(student, reference, device):
     case = Case(device, B=4, n=32, m=32, sizes=(64, 64, 64), num_hiddens=64, num_heads=4,
                 valid_lens=[32, 20, 9, 27], seed=100)
-    obj, _ = case.run(student)
-    ref = case.layer(reference)
-    obj.eval()
-    ref.eval()
-    expect_fast(obj, ref, *case.args, threshold=10, call=case.call(),
-                hint="split the heads with reshape and permute, and run all heads and examples in one call of "
-                     "self.attention, instead of looping over them in Python.")
+    case.recipe(eval_mode=True).speed(
+        1, lambda d: case.args,
+        hint="split the heads with reshape and permute, and run all heads and examples in one call of "
+             "self.attention, instead of looping over them in Python.")(student, reference, device)
