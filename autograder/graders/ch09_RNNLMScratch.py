@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from autograder.checks import (Mistake, StudentError, as_mistake, expect_close, expect_on_input_device, expect_shape,
                                first_matching_hint, seeded)
-from autograder.graders.common.sequences import LM_PARAMS, char_lm, lm_logits, lm_weights, read_tensor
+from autograder.graders.common.sequences import LM_PARAMS, char_lm, kind, lm_logits, lm_weights, read_tensor
 
 TEXT = "abcdefg"   # a vocabulary of 7 characters
 V, H = 7, 5
@@ -52,8 +52,8 @@ def check_one_hot(lm, X, what):
         as_mistake(e, what, DEVICE_HINT if "device" in e.message.lower() else "")
     want = F.one_hot(X.T.cpu(), V).float().to(X.device)
     if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
-        raise Mistake(f"{what} returned {f'shape {tuple(got.shape)}' if isinstance(got, torch.Tensor) else got!r}, "
-                      f"expected shape {tuple(want.shape)} (num_steps, batch_size, vocab_size).", one_hot_hint(X, got))
+        raise Mistake(f"{what} returned {kind(got)}, expected shape {tuple(want.shape)} (num_steps, batch_size, "
+                      "vocab_size).", one_hot_hint(X, got))
     expect_close(got, want, what, lambda: one_hot_hint(X, got), check_dtype=False)
     return got
 
@@ -123,9 +123,8 @@ def check_output_layer(student, sibling, device, T, B, seed):
     W, b = P["W_hq"].float().double(), P["b_q"].float().double()
     want = torch.stack([h.double().cpu() @ W + b for h in Hs], 1)
     if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
-        raise Mistake(f"{what} returned {f'shape {tuple(got.shape)}' if isinstance(got, torch.Tensor) else got!r}, "
-                      f"expected shape {tuple(want.shape)} (batch_size, num_steps, vocab_size).",
-                      output_hint(Hs, W, b, got))
+        raise Mistake(f"{what} returned {kind(got)}, expected shape {tuple(want.shape)} (batch_size, num_steps, "
+                      "vocab_size).", output_hint(Hs, W, b, got))
     expect_close(got, want.float().to(got.device), what, lambda: output_hint(Hs, W, b, got))
 
 

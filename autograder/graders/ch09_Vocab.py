@@ -53,11 +53,11 @@ def book_order(tokens, min_freq=0, reserved=(), mistake=""):
 
 
 HINTS = {
-    "alphabetical": ("your indices follow the alphabet (the 2nd edition's listing sorts idx_to_token). This lesson "
-                     "numbers tokens by frequency, as the 1st edition: " + ORDER),
     "ascending": "the most frequent token gets the smallest index: sort the counts with reverse=True.",
     "ties alphabetical": ("tokens with the same count keep the order in which they first appear (sorted() is stable, "
                           "and a Counter remembers insertion order); do not break ties by the token itself."),
+    "alphabetical": ("your indices follow the alphabet (the 2nd edition's listing sorts idx_to_token). This lesson "
+                     "numbers tokens by frequency, as the 1st edition: " + ORDER),
     "min_freq >": "keep tokens whose count is at least min_freq (freq >= min_freq), not only those above it.",
     "no frequency sort": ("you numbered the tokens in order of first appearance; number them from the most to the "
                           "least frequent (sort the Counter's items by count, reverse=True)."),
@@ -102,9 +102,13 @@ def build(student, tokens=None, min_freq=0, reserved=()):
     try:
         return student.new(*args, seed=0, **kwargs)
     except StudentError as e:
-        as_mistake(e, "Vocab()" if tokens is None else describe(tokens, min_freq, reserved),
-                   "the constructor is Vocab(tokens=[], min_freq=0, reserved_tokens=[]), as in the book."
-                   if e.type == "TypeError" else "")
+        hint = ""
+        if e.type == "TypeError" and "unhashable" in e.message:
+            hint = ("tokens may be a list of lines, each a list of tokens: flatten it first "
+                    "([token for line in tokens for token in line]).")
+        elif e.type == "TypeError" and "argument" in e.message:
+            hint = "the constructor is Vocab(tokens=[], min_freq=0, reserved_tokens=[]), as in the book."
+        as_mistake(e, "Vocab()" if tokens is None else describe(tokens, min_freq, reserved), hint)
 
 
 SHARED_HINT = ("a default argument such as reserved_tokens=[] is one list shared by every call: build a new list "
@@ -148,8 +152,11 @@ def expect_indices(vocab, tokens, min_freq=0, reserved=(), probe=()):
     size = call(vocab, "__len__", f"len({what})")
     if got != want:
         t = next(t for t in names if got[t] != want[t])
+        hint = diagnose(tokens, min_freq, reserved, got)
+        if hint == ORDER and isinstance(size, int) and size > len(order):
+            hint = f"the vocabulary holds {size} tokens where {len(order)} were expected. Perhaps {SHARED_HINT}"
         raise Mistake(f"vocab[{t!r}] returned {kind(got[t])}, expected {want[t]} for vocab = {what}. The book's "
-                      f"idx_to_token is {quote(order, 90)}.", diagnose(tokens, min_freq, reserved, got))
+                      f"idx_to_token is {quote(order, 90)}.", hint)
     if size != len(order):
         raise Mistake(f"len({what}) returned {kind(size)}, expected {len(order)} (<unk>, the reserved tokens and the "
                       "tokens kept).", "__len__ returns len(self.idx_to_token).")
@@ -232,7 +239,7 @@ def test_token_freqs_most_frequent_first(student):
 
 @pytest.mark.points(0.5)
 def test_ties_keep_first_appearance(student):
-    tokens = list("badcacbe")   # b, a, c twice each (b first, then a, then c); d and e once
+    tokens = list("zbadcacbezz")   # z 3 times; b, a, c twice each (in that order of appearance); d, e once
     vocab = build(student, tokens)
     expect_indices(vocab, tokens)
     got = vocab.bound("token_freqs.copy").run().value

@@ -62,6 +62,8 @@ def diagnose(Y_hat, Y, got) -> str:
             candidates["Y_hat and Y pair up position by position: both are (batch_size, num_steps, ...); do not "
                        "transpose one of them."] = \
                 lambda: torch.exp(F.cross_entropy(x.transpose(0, 1).reshape(-1, V), y.reshape(-1)))
+    # each wrong answer as the student's dtype would hold it (exp of a large sum overflows to inf in float32)
+    candidates = {hint: (lambda f=f: f().to(got.dtype).double()) for hint, f in candidates.items()}
     return first_matching_hint(got, candidates, default=RULE, rtol=1e-4)
 
 

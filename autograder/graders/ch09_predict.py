@@ -123,7 +123,11 @@ def generate(student, sibling, device, P, prefix, num_preds, label):
         if isinstance(got, str):
             i = next((k for k, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
             where = f" They first differ at character {i}."
-        raise Mistake(f"{what} returned {kind(got)}, expected {want!r}.{where}", diagnose(P, prefix, num_preds, got))
+        hint = diagnose(P, prefix, num_preds, got)
+        if hint == RULE and run_predict(lm, prefix, num_preds, what) != got:
+            hint = ("two calls with the same model and prefix gave different texts: take the most likely character "
+                    "(the argmax of the logits), do not sample.")
+        raise Mistake(f"{what} returned {kind(got)}, expected {want!r}.{where}", hint)
     return got
 
 

@@ -51,7 +51,7 @@ def predict(self, prefix, num_preds, vocab, device=None):
                                    ["test_the_alphabet_model", "test_greedy"], ["last dimension"]),
     "samples instead of taking the argmax": (book("outputs.append(int(torch.reshape(torch.argmax(Y, axis=2), (1,))))",
                                                   "outputs.append(int(torch.multinomial(torch.softmax(Y[0, 0], 0), 1)))"),
-                                             ["test_greedy_continuation"], ["argmax"]),
+                                             ["test_greedy_continuation"], ["do not sample"]),
     "returns the list of characters": (book("return ''.join([vocab.idx_to_token[i] for i in outputs])",
                                             "return [vocab.idx_to_token[i] for i in outputs]"),
                                        ["test_prefix_kept_and_length"], ["string"]),

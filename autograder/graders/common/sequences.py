@@ -15,6 +15,8 @@ def kind(value) -> str:
     """What came back, in words: 'the str ...', 'a list of 3 items', 'None'."""
     if value is None:
         return "None"
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
     if isinstance(value, str):
         return f"the string {quote(value)}"
     if isinstance(value, (list, tuple)):
