@@ -177,9 +177,9 @@ def check_minibatch(item, corpus, batch_size, num_steps, what):
             raise Mistake(f"{what} gave {name} of dtype {T.dtype}, expected torch.int64 (token indices).",
                           "torch.tensor of a list of Python ints is int64; one_hot and embeddings need int64 "
                           "indices.")
-    X, Y = item
+    X, Y = item[0].cpu(), item[1].cpu()   # on a GPU the tensors come back there; positions are looked up here
     top = max(corpus)
-    for name, T in zip("XY", item):
+    for name, T in zip("XY", (X, Y)):
         P = positions(T.clamp(0, top), corpus) if T.numel() else T
         if T.numel() and (T.min() < 0 or T.max() > top or (P < 0).any()):
             raise Mistake(f"{what} gave {name} = {T.tolist()}, which holds numbers that are not tokens of the "
