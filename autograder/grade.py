@@ -112,6 +112,8 @@ def _local_reference(exercise_id: str, device: str) -> Implementation:
     exercise = registry.get(exercise_id)
     src = notebook.source_notebook(exercise)
     cells, _ = notebook.program(exercise, src, src)
+    # cells named apart from the student's: both run in this process, and tracebacks quote cells by name
+    cells = [{**c, "name": f"instructor's {c['name']}"} for c in cells]
     session = Session(device)
     load = session.handle({"op": "load", "cells": cells})
     broken = [c for c in load.get("cells", []) if c["error"]]
@@ -150,6 +152,7 @@ def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
     cells, _ = notebook.program(exercise, notebook.with_solutions(src, {exercise.id: code}), src)
     transport = LocalTransport(Session(device))
     transport.source = notebook.student_source(cells)
+    transport.solution_source = notebook.student_source(cells, solution_only=True)
     reason = tampering_reason(transport.source, exercise.allow)
     if not reason:
         transport.session.handle({"op": "load", "cells": cells})
@@ -203,6 +206,7 @@ def grade_exercise(exercise, nb, device, limits: Limits, references: References,
     cells, found = notebook.program(exercise, nb)
     transport = RemoteTransport(cells, str(device), limits, course_secrets())
     transport.source = notebook.student_source(cells)
+    transport.solution_source = notebook.student_source(cells, solution_only=True)
     student = Implementation(transport, exercise.symbol, device)
     try:
         # tampering is judged on the text, before any of it runs
