@@ -104,9 +104,15 @@ def output_hint(Hs, W, b, got):
         return "stack the steps along dimension 1 (torch.stack(outputs, 1)): the logits are batch first, like X and Y."
     if tuple(got.shape) in ((B, T * V), (T * B, V)):
         return "torch.cat joins the steps into one dimension; torch.stack(outputs, 1) adds the num_steps dimension."
+    if tuple(got.shape) == (B, 1, V) and T != 1:
+        return ("every step's H gives logits: apply the layer to each of the num_steps hidden states in rnn_outputs, "
+                "not only to the last one.")
     Hd = [h.double().cpu() for h in Hs]
     return first_matching_hint(got, {
         "add the bias b_q to every step's logits.": lambda: torch.stack([h @ W for h in Hd], 1),
+        "reshape(batch_size, num_steps, vocab_size) of the step-first stack is not a transpose: it regroups the "
+        "entries in their order; stack along dimension 1 (torch.stack(outputs, 1)) or use .transpose(0, 1).":
+            lambda: torch.stack([h @ W + b for h in Hd]).reshape(B, T, V),
     }, default=OUTPUT_RULE)
 
 

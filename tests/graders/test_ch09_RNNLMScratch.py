@@ -57,6 +57,11 @@ MUTANTS = {
                 ["test_output_layer_values"], ["bias"]),
     "cat instead of stack": (output_layer("return torch.cat([H @ self.W_hq + self.b_q for H in rnn_outputs], 1)"),
                              ["test_output_layer_values"], ["torch.cat"]),
+    "step-first stack reshaped instead of transposed": (output_layer(
+        "O = torch.stack([H @ self.W_hq + self.b_q for H in rnn_outputs])",
+        "return O.reshape(O.shape[1], O.shape[0], -1)"), ["test_output_layer_values"], ["not a transpose"]),
+    "logits of the last step only": (output_layer("return (rnn_outputs[-1] @ self.W_hq + self.b_q).unsqueeze(1)"),
+                                     ["test_output_layer_values"], ["not only to the last one"]),
     "hidden states detached": (output_layer("return torch.stack([H.detach() @ self.W_hq + self.b_q "
                                             "for H in rnn_outputs], 1)"),
                                ["test_whole_model_and_its_gradients"], ["no gradient reached", "detach"]),
@@ -80,6 +85,14 @@ def test_comparison_one_hot_and_one_matmul_get_full_marks():
 
 def test_identity_rows_on_the_device_get_full_marks():
     assert_full_marks(EX, one_hot("return torch.eye(self.vocab_size, device=X.device)[X.T]"))
+
+
+def test_permuted_one_hot_and_step_first_logits_transposed_get_full_marks():
+    assert_full_marks(EX, cls(
+        one_hot="\n    def one_hot(self, X):\n"
+                "        return F.one_hot(X, self.vocab_size).permute(1, 0, 2).float()\n",
+        output_layer="\n    def output_layer(self, rnn_outputs):\n"
+                     "        return torch.stack([F.linear(H, self.W_hq.T, self.b_q) for H in rnn_outputs]).transpose(0, 1)\n"))
 
 
 test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)
