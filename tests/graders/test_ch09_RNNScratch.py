@@ -129,4 +129,17 @@ class RNNScratch(nn.Module):
 """)
 
 
+def test_one_matmul_of_concatenated_input_and_state_gets_full_marks():
+    # [X_t, H_{t-1}] @ [[W_xh], [W_hh]] is X_t W_xh + H_{t-1} W_hh; zeros in the inputs' dtype, steps by unbind
+    assert_full_marks(EX, book("""        outputs = []
+        for X in inputs:  # Shape of inputs: (num_steps, batch_size, num_inputs)
+            state = torch.tanh(torch.matmul(X, self.W_xh) +
+                             torch.matmul(state, self.W_hh) + self.b_h)
+            outputs.append(state)""", """        W = torch.cat((self.W_xh, self.W_hh), dim=0)
+        outputs = []
+        for X in inputs.unbind(0):
+            state = torch.tanh(torch.cat((X, state), dim=1) @ W + self.b_h)
+            outputs.append(state)""").replace("device=inputs.device)", "device=inputs.device, dtype=inputs.dtype)"))
+
+
 test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)

@@ -205,4 +205,42 @@ class Vocab:
 """)
 
 
+def test_hand_counted_with_an_explicit_tie_order_and_a_class_attribute_unk_gets_full_marks():
+    assert_full_marks(EX, """
+class Vocab:
+    unk = 0
+
+    def __init__(self, tokens=None, min_freq=0, reserved_tokens=None):
+        flat = []
+        for item in tokens or []:
+            if isinstance(item, list):
+                flat.extend(item)
+            else:
+                flat.append(item)
+        counts, first = {}, {}
+        for i, token in enumerate(flat):
+            counts[token] = counts.get(token, 0) + 1
+            first.setdefault(token, i)
+        self.token_freqs = sorted(counts.items(), key=lambda tf: (-tf[1], first[tf[0]]))
+        self.idx_to_token, self.token_to_idx = [], {}
+        for token in ['<unk>', *(reserved_tokens or []), *(t for t, f in self.token_freqs if f >= min_freq)]:
+            if token not in self.token_to_idx:
+                self.token_to_idx[token] = len(self.idx_to_token)
+                self.idx_to_token.append(token)
+
+    def __len__(self):
+        return len(self.token_to_idx)
+
+    def __getitem__(self, tokens):
+        if isinstance(tokens, (list, tuple)):
+            return [self[t] for t in tokens]
+        return self.token_to_idx.get(tokens, self.unk)
+
+    def to_tokens(self, indices):
+        if isinstance(indices, (list, tuple)):
+            return [self.to_tokens(i) for i in indices]
+        return self.idx_to_token[indices]
+""")
+
+
 test_reference_gets_full_marks, test_stub_gets_zero, test_mutant_loses_points = standard_proofs(EX, MUTANTS)
