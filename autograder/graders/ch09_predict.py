@@ -104,12 +104,20 @@ ARGMAX_HINT = ("take the argmax over the vocabulary, the last dimension of the (
                "or dim=-1): that leaves the one index of the next character.")
 
 
+DEVICE_HINT = ("make each input on the given device, where the model is: torch.tensor([[index]], device=device). "
+               "torch.tensor(...) alone lives on the CPU, and on a GPU the model cannot multiply it.")
+
+
 def run_predict(lm, prefix, num_preds, what):
     try:
         return lm.bound("predict").run(prefix, num_preds).value
     except StudentError as e:
-        as_mistake(e, what, ARGMAX_HINT if "invalid for input of size" in e.message or "only one element tensors"
-                   in e.message else RULE)
+        hint = RULE
+        if "invalid for input of size" in e.message or "only one element tensors" in e.message:
+            hint = ARGMAX_HINT
+        elif "device" in e.message.lower():   # graded on a GPU: an input made on the CPU
+            hint = DEVICE_HINT
+        as_mistake(e, what, hint)
 
 
 def generate(student, sibling, device, P, prefix, num_preds, label):
