@@ -115,6 +115,16 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch08", "transition_block", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 Recurrent neural networks --------------------------------------------------------------------
+    ex("ch09", "preprocess", "text_preprocessing.ipynb", "9.2.1"),
+    ex("ch09", "tokenize", "text_preprocessing.ipynb", "9.2.2"),
+    ex("ch09", "Vocab", "text_preprocessing.ipynb", "9.2.3", kind="class"),
+    ex("ch09", "seq_data_iter_random", "language_models.ipynb", "9.3.3"),
+    ex("ch09", "seq_data_iter_sequential", "language_models.ipynb", "9.3.3"),
+    ex("ch09", "perplexity", "language_models.ipynb", "9.3.2"),
+    ex("ch09", "RNNScratch", "rnn_scratch.ipynb", "9.5.1", kind="class"),
+    ex("ch09", "RNNLMScratch", "rnn_scratch.ipynb", "9.5.2", kind="class"),
+    ex("ch09", "clip_gradients", "rnn_scratch.ipynb", "9.5.3"),
+    ex("ch09", "predict", "rnn_scratch.ipynb", "9.5.5"),
 
     # -- ch10 Modern recurrent neural networks -------------------------------------------------------------
     ex("ch10", "LSTMScratch", "lstm.ipynb", "10.1", kind="class"),
@@ -180,6 +190,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch08", "transition-pooling", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 ----------------------------------------------------------------------------------------------
+    Question("ch09", "zipf", "text_preprocessing.ipynb", "9.2.5"),
+    Question("ch09", "partitioning", "language_models.ipynb", "9.3.3"),
+    Question("ch09", "perplexity", "language_models.ipynb", "9.3.2"),
+    Question("ch09", "clipping", "rnn_scratch.ipynb", "9.5.3"),
 
     # -- ch10 ----------------------------------------------------------------------------------------------
     Question("ch10", "gru-gates", "gru.ipynb", "10.2"),
