@@ -90,6 +90,19 @@ def dropout_layer(X, dropout):
     "ch11-AdditiveAttention": ("features = torch.tanh(features)", "features = features"),   # tanh missing
     "ch11-Seq2SeqAttentionDecoder": ("query, enc_outputs, enc_outputs, enc_valid_lens)",
                                      "query, enc_outputs, enc_outputs, None)"),   # padding attended to
+    "ch09-preprocess": ("re.sub('[^A-Za-z]+', ' ', text).lower()", "re.sub('[^A-Za-z]', '', text).lower()"),   # deletes
+    "ch09-tokenize": ("return text.split()", "return text.split(' ')"),
+    "ch09-Vocab": ("key=lambda x: x[1], reverse=True", "key=lambda x: x[1]"),   # least frequent first
+    "ch09-seq_data_iter_random": ("Y = [corpus[s + 1:s + 1 + num_steps] for s in batch]",
+                                  "Y = [corpus[s:s + num_steps] for s in batch]"),   # targets not shifted
+    "ch09-seq_data_iter_sequential": ("Ys = torch.tensor(corpus[offset + 1:offset + 1 + num_tokens])",
+                                      "Ys = torch.tensor(corpus[offset:offset + num_tokens])"),
+    "ch09-perplexity": ("torch.exp(nll.mean())", "torch.exp(nll.sum())"),
+    "ch09-RNNScratch": ("torch.tanh(torch.matmul(X, self.W_xh) + torch.matmul(H, self.W_hh) + self.b_h)",
+                        "torch.matmul(X, self.W_xh) + torch.matmul(H, self.W_hh) + self.b_h"),   # no tanh
+    "ch09-RNNLMScratch": ("F.one_hot(X.T, self.vocab_size)", "F.one_hot(X, self.vocab_size)"),   # not time first
+    "ch09-clip_gradients": ("g *= grad_clip_val / norm", "g *= norm / grad_clip_val"),
+    "ch09-predict": ("if i < len(prefix) - 1:", "if i < 0:"),                  # no warm-up on the prefix
 }
 
 TAMPER = """
