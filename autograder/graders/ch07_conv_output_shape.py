@@ -82,10 +82,11 @@ def diagnose(args, got) -> str:
     }
     if any(isinstance(v, float) and v != int(v) for v in got):
         return "use floor division (//): " + FORMULA
-    for hint, wrong in wrongs.items():
-        if tuple(got) == tuple(wrong) and tuple(wrong) != right:
-            return hint
-    return FORMULA
+    # several mistakes can give the same numbers here (without padding or stride, say): name them all
+    found = [hint for hint, wrong in wrongs.items() if tuple(got) == tuple(wrong) and tuple(wrong) != right]
+    if len(found) > 1:
+        return "one of these: " + " Or: ".join(found)
+    return found[0] if found else FORMULA
 
 
 def check_values(args, got, call):
