@@ -70,10 +70,19 @@ def ex(chapter, symbol, notebook, book, **kw) -> Exercise:
 # In book order, one block per chapter (a lesson's exercises in the order the lesson asks for them).
 EXERCISES: tuple[Exercise, ...] = (
     # -- ch01 Introduction ---------------------------------------------------------------------------------
+    ex("ch01", "normal", "introduction.ipynb", "3.1.3"),
 
     # -- ch02 Preliminaries --------------------------------------------------------------------------------
+    ex("ch02", "normalize_rows", "tensors.ipynb", "2.1.4, 2.3.7"),
+    ex("ch02", "l2_norm", "tensors.ipynb", "2.3.11"),
+    ex("ch02", "sin_derivative", "autograd.ipynb", "2.5.2, 2.5 ex. 4"),
+    ex("ch02", "control_flow", "autograd.ipynb", "2.5.4"),
 
     # -- ch03 Linear neural networks for regression --------------------------------------------------------
+    ex("ch03", "SyntheticRegressionData", "linear_regression.ipynb", "3.3", kind="class"),
+    ex("ch03", "LinearRegressionScratch", "linear_regression.ipynb", "3.4.1, 3.4.2", kind="class"),
+    ex("ch03", "SGD", "linear_regression.ipynb", "3.4.3", kind="class"),
+    ex("ch03", "l2_penalty", "weight_decay.ipynb", "3.7.3"),
 
     # -- ch04 Linear neural networks for classification ----------------------------------------------------
     ex("ch04", "softmax", "softmax_regression.ipynb", "4.1, 4.4, 4.5.2"),
@@ -102,8 +111,15 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch07", "LeNet", "lenet.ipynb", "7.6", kind="class"),
 
     # -- ch08 Modern convolutional neural networks ---------------------------------------------------------
+    ex("ch08", "vgg_block", "vgg_nin.ipynb", "8.2.1"),
+    ex("ch08", "nin_block", "vgg_nin.ipynb", "8.3.1"),
+    ex("ch08", "Inception", "googlenet.ipynb", "8.4.1", kind="class"),
     ex("ch08", "batch_norm", "batch_norm.ipynb", "8.5"),
     ex("ch08", "BatchNorm", "batch_norm.ipynb", "8.5.3", kind="class"),
+    ex("ch08", "Residual", "resnet.ipynb", "8.6.2", kind="class"),
+    ex("ch08", "conv_block", "densenet.ipynb", "8.7.2"),
+    ex("ch08", "DenseBlock", "densenet.ipynb", "8.7.2", kind="class"),
+    ex("ch08", "transition_block", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 Recurrent neural networks --------------------------------------------------------------------
 
@@ -118,10 +134,18 @@ EXERCISES: tuple[Exercise, ...] = (
 # Written answers, graded by hand (nbgrader's formgrader), in book order.
 QUESTIONS: tuple[Question, ...] = (
     # -- ch01 ----------------------------------------------------------------------------------------------
+    Question("ch01", "peak_height", "introduction.ipynb", "3.1.3"),
 
     # -- ch02 ----------------------------------------------------------------------------------------------
+    Question("ch02", "sum_without_keepdim", "tensors.ipynb", "2.3 ex. 6"),
+    Question("ch02", "norm_overflow", "tensors.ipynb", "2.3.11"),
+    Question("ch02", "control_flow_gradient", "autograd.ipynb", "2.5.4, 2.5 ex. 3", points=3),
+    Question("ch02", "backward_twice", "autograd.ipynb", "2.5 ex. 2"),
 
     # -- ch03 ----------------------------------------------------------------------------------------------
+    Question("ch03", "half-squared-loss", "linear_regression.ipynb", "3.1.1, 3.4.2"),
+    Question("ch03", "shuffle", "linear_regression.ipynb", "3.3"),
+    Question("ch03", "weight-decay-plot", "weight_decay.ipynb", "3.7"),
 
     # -- ch04 ----------------------------------------------------------------------------------------------
 
@@ -144,6 +168,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch07", "sigmoid-training", "lenet.ipynb", "7.6"),
 
     # -- ch08 ----------------------------------------------------------------------------------------------
+    Question("ch08", "vgg-parameters", "vgg_nin.ipynb", "8.2, 8.3"),
+    Question("ch08", "inception-reduction", "googlenet.ipynb", "8.4.1"),
+    Question("ch08", "residual-identity", "resnet.ipynb", "8.6.1, 8.6.2"),
+    Question("ch08", "transition-pooling", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 ----------------------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_close, first_matching_hint, seeded
-from autograder.graders.common.modules import given
 from autograder.recipe import Recipe
 
 DETACH_HINT = ("the mean depends on X too, so the gradient of X - mean(X) is G - mean(G), not G: keep the mean "
@@ -121,7 +120,7 @@ def check_sequential(X, W, b, got):
 @pytest.mark.points(2)
 def test_inside_nn_sequential(sibling, student, device):
     """The book's nn.Sequential(nn.LazyLinear(128), CenteredLayer()), float32 and float64."""
-    net = given(sibling, student, "centered_after_linear")
+    net = sibling("centered_after_linear")
     for dtype, seed in [(torch.float32, 20), (torch.float64, 30)]:
         X, W, b = sequential_args(device, dtype, seed)
         check_sequential(X, W, b, run_in_sequential(net, X, W, b))
@@ -130,7 +129,7 @@ def test_inside_nn_sequential(sibling, student, device):
 @pytest.mark.points(1.5)
 def test_gradients_through_nn_sequential(sibling, student, device):
     """Gradients to X and to the linear layer's W and b, through the layer."""
-    net = given(sibling, student, "centered_after_linear")
+    net = sibling("centered_after_linear")
     X, W, b = sequential_args(device, torch.float64, 40)
     check_sequential(X, W, b, run_in_sequential(net, X, W, b))
     leaves = [t.detach().clone().requires_grad_(True) for t in (X, W, b)]

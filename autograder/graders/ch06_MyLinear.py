@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_close, first_matching_hint, seeded
-from autograder.graders.common.modules import parameter_names, state
+from autograder.graders.common.modules import state
 
 PARAM_HINT = ("create the parameters in __init__ as self.weight = nn.Parameter(torch.randn(in_units, units)) and "
               "self.bias = nn.Parameter(torch.randn(units,)): a plain tensor attribute is not registered "
@@ -90,7 +90,7 @@ def test_parameters_are_registered(student, device):
     for in_units, units in [(5, 3), (64, 8)]:
         layer = new(student, in_units, units)
         call = f"MyLinear({in_units}, {units})"
-        names = parameter_names(layer)
+        names = layer.parameter_names()
         if sorted(names) != ["bias", "weight"]:
             raise Mistake(f"{call}.named_parameters() lists {names or 'nothing'}; expected exactly weight and bias.",
                           PARAM_HINT)

@@ -13,7 +13,6 @@ import pytest
 import torch
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_close, seeded
-from autograder.graders.common.modules import given
 
 SAVE_HINT = ("save the parameters, not the module: torch.save(net.state_dict(), fname), with the file name you are "
              "given.")
@@ -28,7 +27,7 @@ def probe(sibling, student, device, fname, save, load, seed):
               ("yours", "yours"): "save_params(net, fname), then load_params(fname)"}
     call = f"{halves[(save, load)]} with fname = {fname!r}, for a fresh MLP"
     try:
-        report = given(sibling, student, "io_probe").run(fname, X, kwargs={"save": save, "load": load},
+        report = sibling("io_probe").run(fname, X, kwargs={"save": save, "load": load},
                                                          seed=seed).value
     except StudentError as e:
         message = e.message

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_close, first_matching_hint, seeded
-from autograder.graders.common.modules import parameter_names, state
+from autograder.graders.common.modules import state
 
 IN_FEATURES = 4
 STRUCTURE_HINT = ("return the book's nn.Sequential(nn.LazyLinear(num_hiddens), nn.ReLU(), shared, nn.ReLU(), shared, "
@@ -130,7 +130,7 @@ def test_num_hiddens_is_used(student, device):
 def test_positions_2_and_4_hold_one_weight_and_one_bias(student, device):
     net, p = build(student, device, 8, seed=40)
     call = "shared_net(8)"
-    names = parameter_names(net)
+    names = net.parameter_names()
     extra = [n for n in ("4.weight", "4.bias") if n in names]
     if extra:
         which = ("the weight and the bias at position 4 are parameters of their own" if len(extra) == 2 else

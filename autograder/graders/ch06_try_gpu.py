@@ -18,7 +18,6 @@ import pytest
 import torch
 
 from autograder.checks import Mistake, StudentError, as_mistake
-from autograder.graders.common.modules import given
 
 COUNT_HINT = ("decide when called: return gpu(i) (torch.device(f'cuda:{i}')) if num_gpus() >= i + 1, else cpu(); "
               "count with num_gpus() or torch.cuda.device_count(), and do not hard-code 'cpu' or 'cuda:0'.")
@@ -31,7 +30,7 @@ def report(sibling, student, name, *args, pretend=None):
     call = f"{name}({', '.join(map(str, args))})" + (f" on a machine with {gpus(pretend)}" if pretend is not None
                                                       else " on the grading machine")
     try:
-        value = given(sibling, student, "device_report").run(name, *args, kwargs={"pretend": pretend}).value
+        value = sibling("device_report").run(name, *args, kwargs={"pretend": pretend}).value
     except StudentError as e:
         msg = e.message.lower()
         hint = (COUNT_HINT + " A GPU that does not exist cannot hold a tensor."

@@ -18,7 +18,6 @@ import pytest
 import torch
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_not_used
-from autograder.graders.common.modules import given
 
 # the lesson's probe_net(): the nn.Linear layers by state_dict prefix, with (out_features, in_features)
 LINEAR = {"0": (400, 200), "3.0": (100, 400), "4": (100, 100), "5": (100, 100)}
@@ -49,7 +48,7 @@ def probe(sibling, student, name, device, dtype=torch.float32, seed=1, meta=Fals
     the names of banned functions seen (the worker's record and the source text)."""
     like = torch.empty(0, dtype=dtype, device="meta" if meta else device)
     try:
-        out = given(sibling, student, "init_probe").run(name, like, seed=seed, watch=watch)
+        out = sibling("init_probe").run(name, like, seed=seed, watch=watch)
     except StudentError as e:
         message = e.message.lower()
         hint = (APPLY_HINT if e.type == "AttributeError" or "has no attribute" in message else
