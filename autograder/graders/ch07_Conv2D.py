@@ -12,7 +12,7 @@ import torch
 from autograder.checks import Mistake, StudentError, as_mistake, expect_close, expect_not_used, first_matching_hint, \
     seeded
 from autograder.graders.common.conv import CONV_BANNED, corr2d_truth
-from autograder.graders.common.modules import parameter_names, state
+from autograder.graders.common.modules import state
 
 PARAM_HINT = ("create both in __init__ as nn.Parameter: self.weight = nn.Parameter(torch.rand(kernel_size)) and "
               "self.bias = nn.Parameter(torch.zeros(1)). A plain tensor attribute is not registered: "
@@ -100,7 +100,7 @@ def test_parameters_are_registered(student, device):
     for kernel_size in [(1, 2), (3, 2)]:
         layer = new(student, kernel_size)
         call = f"Conv2D(kernel_size={kernel_size})"
-        names = parameter_names(layer)
+        names = layer.parameter_names()
         if sorted(names) != ["bias", "weight"]:
             raise Mistake(f"{call}.named_parameters() lists {names or 'nothing'}; expected exactly weight and bias.",
                           PARAM_HINT)
