@@ -102,6 +102,13 @@ EXERCISES: tuple[Exercise, ...] = (
 
     # -- ch07 Convolutional neural networks ----------------------------------------------------------------
     ex("ch07", "corr2d", "convolutions.ipynb", "7.2"),
+    ex("ch07", "Conv2D", "convolutions.ipynb", "7.2.2", kind="class"),
+    ex("ch07", "corr2d_multi_in", "convolutions.ipynb", "7.4.1"),
+    ex("ch07", "corr2d_multi_in_out", "convolutions.ipynb", "7.4.2"),
+    ex("ch07", "corr2d_multi_in_out_1x1", "convolutions.ipynb", "7.4.3"),
+    ex("ch07", "conv_output_shape", "padding_and_strides.ipynb", "7.3"),
+    ex("ch07", "pool2d", "pooling.ipynb", "7.5.1"),
+    ex("ch07", "LeNet", "lenet.ipynb", "7.6", kind="class"),
 
     # -- ch08 Modern convolutional neural networks ---------------------------------------------------------
     ex("ch08", "vgg_block", "vgg_nin.ipynb", "8.2.1"),
@@ -182,6 +189,12 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch06", "gpu-checkpoint", "io_and_gpus.ipynb", "6.6, 6.7"),
 
     # -- ch07 ----------------------------------------------------------------------------------------------
+    Question("ch07", "edge-transpose", "convolutions.ipynb", "7.2.3"),
+    Question("ch07", "one-by-one", "convolutions.ipynb", "7.4.3"),
+    Question("ch07", "odd-kernels", "padding_and_strides.ipynb", "7.3"),
+    Question("ch07", "max-vs-avg", "pooling.ipynb", "7.5"),
+    Question("ch07", "lenet-parameters", "lenet.ipynb", "7.6"),
+    Question("ch07", "sigmoid-training", "lenet.ipynb", "7.6"),
 
     # -- ch08 ----------------------------------------------------------------------------------------------
     Question("ch08", "vgg-parameters", "vgg_nin.ipynb", "8.2, 8.3"),
