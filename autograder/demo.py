@@ -103,6 +103,16 @@ def dropout_layer(X, dropout):
     "ch09-RNNLMScratch": ("F.one_hot(X.T, self.vocab_size)", "F.one_hot(X, self.vocab_size)"),   # not time first
     "ch09-clip_gradients": ("g *= grad_clip_val / norm", "g *= norm / grad_clip_val"),
     "ch09-predict": ("if i < len(prefix) - 1:", "if i < 0:"),                  # no warm-up on the prefix
+    "ch07-Conv2D": ("corr2d(x, self.weight) + self.bias", "corr2d(x, self.weight)"),      # no bias
+    "ch07-corr2d_multi_in": ("sum(corr2d(x, k) for x, k in zip(X, K))", "corr2d(X[0], K[0])"),   # first channel only
+    "ch07-corr2d_multi_in_out": ("torch.stack([corr2d_multi_in(X, k) for k in K], 0)",
+                                 "sum(corr2d_multi_in(X, k) for k in K)"),       # output channels added
+    "ch07-corr2d_multi_in_out_1x1": ("K = K.reshape((c_o, c_i))", "K = K.reshape((c_i, c_o)).T"),
+    "ch07-conv_output_shape": ("(n_h - k_h + 2 * p_h + s_h) // s_h, (n_w - k_w + 2 * p_w + s_w) // s_w",
+                               "(n_h - k_h + p_h + s_h) // s_h, (n_w - k_w + p_w + s_w) // s_w"),   # one side padded
+    "ch07-pool2d": ("return windows.mean(dim=0)", "return windows.sum(dim=0)"),
+    "ch07-LeNet": ("nn.AvgPool2d(kernel_size=2, stride=2),\n            nn.LazyConv2d(16",
+                   "nn.MaxPool2d(kernel_size=2, stride=2),\n            nn.LazyConv2d(16"),
 }
 
 TAMPER = """
