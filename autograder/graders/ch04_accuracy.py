@@ -150,7 +150,7 @@ test_inputs_not_modified = averaged.unmodified(
 test_speed_against_reference = averaged.speed(
     1.5, case((4096, 10), seed=50),
     hint="one argmax over the whole matrix and one == comparison, not a Python loop over the rows.")
-test_result_on_the_inputs_device = on_device_reading_values_allowed(1, per_example.on_device(
+test_result_on_the_inputs_device = on_device_reading_values_allowed(1, averaged.on_device(
     1, meta_inputs=lambda d: (torch.empty(6, 4, device="meta"), torch.empty(6, dtype=torch.long, device="meta")),
     real_inputs=case((6, 4), seed=60), hint=DEVICE_HINT, shape=None))
 

@@ -1,5 +1,7 @@
 """ch04-cross_entropy's grader: reference full marks, stub zero, every classic mistake loses points."""
-from .proving import assert_full_marks, standard_proofs
+from autograder.grade import grade_code
+
+from .proving import assert_full_marks, failed, standard_proofs
 
 EX = "ch04-cross_entropy"
 
@@ -13,7 +15,7 @@ MUTANTS = {
     "one loss per example (1st edition)": ("""
 def cross_entropy(y_hat, y):
     return -torch.log(y_hat[range(len(y_hat)), y])
-""", ["test_matches_the_mean", "test_float64", "test_gradient"], ["mean over the minibatch", "1st edition"]),
+""", ["test_matches_the_mean", "test_float64"], ["mean over the minibatch", "1st edition"]),
     "sums instead of averaging": ("""
 def cross_entropy(y_hat, y):
     return -torch.log(y_hat[list(range(len(y_hat))), y]).sum()
@@ -99,6 +101,14 @@ def cross_entropy(y_hat, y):
 
 def test_book_listing_gets_full_marks():
     assert_full_marks(EX, BOOK_4_4)
+
+
+def test_first_edition_loses_only_the_two_tests_of_the_mean():
+    """One loss per example is the book's 1st edition: the lesson asks for the mean (2nd edition), and only the
+    tests that check it charge for that; the standard checks accept the per-example losses as right."""
+    report = grade_code(EX, MUTANTS["one loss per example (1st edition)"][0])
+    assert sorted(failed(report)) == ["test_float64_and_a_batch_of_one",
+                                      "test_matches_the_mean_negative_log_likelihood"], report.summary()
 
 
 def test_correct_alternatives_get_full_marks():
