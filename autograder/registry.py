@@ -77,9 +77,9 @@ EXERCISES: tuple[Exercise, ...] = (
 
     # -- ch04 Linear neural networks for classification ----------------------------------------------------
     ex("ch04", "softmax", "softmax_regression.ipynb", "4.1, 4.4, 4.5.2"),
-    ex("ch04", "SoftmaxRegressionScratch", "softmax_regression.ipynb", "4.4.2", kind="class"),
-    ex("ch04", "cross_entropy", "softmax_regression.ipynb", "4.4.3"),
-    ex("ch04", "accuracy", "softmax_regression.ipynb", "4.3.2"),
+    ex("ch04", "SoftmaxRegressionScratch", "softmax_regression_scratch.ipynb", "4.4.2", kind="class"),
+    ex("ch04", "cross_entropy", "softmax_regression_scratch.ipynb", "4.4.3"),
+    ex("ch04", "accuracy", "softmax_regression_scratch.ipynb", "4.3.2"),
 
     # -- ch05 Multilayer perceptrons -----------------------------------------------------------------------
     ex("ch05", "relu", "mlp.ipynb", "5.1.2, 5.2.1"),
@@ -115,8 +115,8 @@ QUESTIONS: tuple[Question, ...] = (
     # -- ch03 ----------------------------------------------------------------------------------------------
 
     # -- ch04 ----------------------------------------------------------------------------------------------
-    Question("ch04", "log-of-softmax", "softmax_regression.ipynb", "4.4.3, 4.5.2"),
-    Question("ch04", "train-on-accuracy", "softmax_regression.ipynb", "4.3.2"),
+    Question("ch04", "log-of-softmax", "softmax_regression_scratch.ipynb", "4.4.3, 4.5.2"),
+    Question("ch04", "train-on-accuracy", "softmax_regression_scratch.ipynb", "4.3.2"),
 
     # -- ch05 ----------------------------------------------------------------------------------------------
     Question("ch05", "why-nonlinearity", "mlp.ipynb", "5.1.1"),
