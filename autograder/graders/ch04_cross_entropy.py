@@ -148,7 +148,7 @@ test_written_from_scratch = lenient.from_scratch(
     hint="pick the true class's probabilities and average -log of them yourself; F.cross_entropy, F.nll_loss, "
          "nn.CrossEntropyLoss and nn.NLLLoss are what this exercise builds.")
 test_speed_against_reference = lenient.speed(
-    1, case(4096, 10, seed=12),
+    1, case(2048, 10, seed=12),
     hint="pick all rows' probabilities with one indexing expression (y_hat[list(range(len(y_hat))), y]) instead "
          "of a Python loop over the examples.")
 test_result_on_the_inputs_device = on_device_reading_values_allowed(1, lenient.on_device(
