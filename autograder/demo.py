@@ -19,6 +19,16 @@ from . import notebook, registry
 # cy's mistakes, by exercise: a whole solution cell, or (text, replacement) applied to the reference
 MISTAKES = {
     "ch07-corr2d": ("K[a, b]", "K[h - 1 - a, w - 1 - b]"),               # a flipped kernel: convolution
+    "ch08-vgg_block": ("kernel_size=3, padding=1", "kernel_size=3"),              # no padding: the maps shrink
+    "ch08-nin_block": ("nn.LazyConv2d(out_channels, kernel_size=1), nn.ReLU(),\n        nn.LazyConv2d(out_channels, "
+                       "kernel_size=1), nn.ReLU())", "nn.LazyConv2d(out_channels, kernel_size=1), nn.ReLU(),\n"
+                       "        nn.LazyConv2d(out_channels, kernel_size=1))"),        # the last ReLU missing
+    "ch08-Inception": ("dim=1)", "dim=0)"),                                        # concatenated on the batch
+    "ch08-Residual": ("        if self.conv3 is not None:\n            X = self.conv3(X)\n", ""),   # no 1x1 shortcut
+    "ch08-conv_block": ("nn.LazyBatchNorm2d(), nn.ReLU(), nn.LazyConv2d(num_channels, kernel_size=3, padding=1)",
+                        "nn.LazyConv2d(num_channels, kernel_size=3, padding=1), nn.LazyBatchNorm2d(), nn.ReLU()"),
+    "ch08-DenseBlock": ("X = torch.cat((X, Y), dim=1)", "X = X + Y"),               # adds instead of concatenating
+    "ch08-transition_block": ("nn.AvgPool2d(kernel_size=2, stride=2)", "nn.MaxPool2d(kernel_size=2, stride=2)"),
     "ch08-batch_norm": ("var = ((X - mean) ** 2).mean(dim=dims, keepdim=True)",
                         "var = X.var(dim=dims, keepdim=True)"),          # PyTorch's unbiased variance
     "ch08-BatchNorm": ("self.moving_var = torch.ones(shape)", "self.moving_var = torch.zeros(shape)"),
@@ -26,6 +36,26 @@ MISTAKES = {
     "ch11-masked_softmax": ("torch.repeat_interleave(valid_lens, shape[1])", "valid_lens.repeat(shape[1])"),
     "ch11-MultiHeadAttention": ("torch.repeat_interleave(\n                valid_lens, repeats=self.num_heads, dim=0)",
                                 "valid_lens.repeat(self.num_heads, *([1] * (valid_lens.dim() - 1)))"),
+    "ch01-normal": ("-0.5 * (x - mu)**2", "-(x - mu)**2"),                      # the 1/2 of the exponent missing
+    "ch02-normalize_rows": ("A.sum(dim=1, keepdim=True)", "A.sum(dim=1)"),      # the book's keepdim pitfall
+    "ch02-l2_norm": ("torch.sqrt((X * X).sum())", "(X * X).sum()"),             # the squared norm
+    "ch02-sin_derivative": ("torch.ones_like(y)", "torch.ones(len(y))"),        # the book's CPU-only ones
+    "ch02-control_flow": ("c = 100 * b", "c = 100 * a"),
+    "ch03-SyntheticRegressionData": ("torch.randn(n, 1, device=w.device) * noise", "torch.randn(n, 1, device=w.device)"),
+    "ch03-LinearRegressionScratch": ("** 2 / 2", "** 2"),                   # the 1/2 of the squared loss
+    "ch03-SGD": ("        with torch.no_grad():\n            for param in self.params:\n"
+                 "                param -= self.lr * param.grad",
+                 "        for param in self.params:\n            param -= self.lr * param.grad"),   # no no_grad
+    "ch03-l2_penalty": ("(w ** 2).sum() / 2", "(w ** 2).sum()"),
+    "ch06-CenteredLayer": ("return X - X.mean()", "return X - X.mean().item()"),
+    "ch06-MyLinear": ("torch.matmul(X, self.weight) + self.bias", "torch.matmul(X, self.weight.data) + self.bias.data"),
+    "ch06-shared_net": ("shared, nn.ReLU(),\n                         shared, nn.ReLU(),",
+                        "shared, nn.ReLU(),\n                         nn.LazyLinear(num_hiddens), nn.ReLU(),"),
+    "ch06-init_normal": ("mean=0, std=0.01", "0.01"),
+    "ch06-init_xavier": ("sqrt(6 / (fan_in + fan_out))", "sqrt(6 / fan_in)"),
+    "ch06-my_init": ("module.weight.abs() >= 5", "module.weight >= 5"),
+    "ch06-save_params": ("    clone.eval()\n", ""),
+    "ch06-try_gpu": (" or [cpu()]", ""),
     "ch04-softmax": """
 def softmax(X):
     X_exp = torch.exp(X)          # book 4.1: overflows for large logits

@@ -6,6 +6,7 @@ import functools
 import importlib
 import io
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -111,6 +112,8 @@ def _local_reference(exercise_id: str, device: str) -> Implementation:
     exercise = registry.get(exercise_id)
     src = notebook.source_notebook(exercise)
     cells, _ = notebook.program(exercise, src, src)
+    # cells named apart from the student's: both run in this process, and tracebacks quote cells by name
+    cells = [{**c, "name": f"instructor's {c['name']}"} for c in cells]
     session = Session(device)
     load = session.handle({"op": "load", "cells": cells})
     broken = [c for c in load.get("cells", []) if c["error"]]
@@ -124,10 +127,21 @@ def grade_callable(exercise_id: str, obj, device=None) -> ExerciseReport:
     exercise = registry.get(exercise_id)
     device = torch.device(device) if device else default_device()
     session = Session(device)
+    # the names the object was defined beside (in a notebook: the kernel's, where the lesson's given cells
+    # ran), so that graders find what the lesson gives (the sibling fixture) as they do in the sandbox
+    session.ns.update(_home_namespace(obj))
     session.ns[exercise.symbol] = obj
     student = Implementation(LocalTransport(session), exercise.symbol, device)
     reference = _local_reference(exercise_id, str(device))
     return _exercise_report(exercise, student, reference, device)
+
+
+def _home_namespace(obj) -> dict:
+    namespace = getattr(obj, "__globals__", None)
+    if namespace is None and isinstance(obj, type):
+        module = sys.modules.get(obj.__module__)
+        namespace = vars(module) if module is not None else None
+    return dict(namespace or {})
 
 
 def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
@@ -138,6 +152,7 @@ def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
     cells, _ = notebook.program(exercise, notebook.with_solutions(src, {exercise.id: code}), src)
     transport = LocalTransport(Session(device))
     transport.source = notebook.student_source(cells)
+    transport.solution_source = notebook.student_source(cells, solution_only=True)
     reason = tampering_reason(transport.source, exercise.allow)
     if not reason:
         transport.session.handle({"op": "load", "cells": cells})
@@ -191,6 +206,7 @@ def grade_exercise(exercise, nb, device, limits: Limits, references: References,
     cells, found = notebook.program(exercise, nb)
     transport = RemoteTransport(cells, str(device), limits, course_secrets())
     transport.source = notebook.student_source(cells)
+    transport.solution_source = notebook.student_source(cells, solution_only=True)
     student = Implementation(transport, exercise.symbol, device)
     try:
         # tampering is judged on the text, before any of it runs

@@ -62,7 +62,8 @@ class _Transport:
     generation = 0
     gone = None
     strikes = 0
-    source = ""   # the student's own code, for checks on the text (see static.py)
+    source = ""            # the student's own code (solution and added cells): screened for tampering
+    solution_source = ""   # the solution cell alone: where naming the banned library op counts as using it
 
     def note_error(self, error: dict):
         """Count hangs and memory blow-ups; after a few, the exercise's remaining checks are not run."""
@@ -150,8 +151,9 @@ class _Caller:
         value = _to(reply.get("value"), self.device)
         argv = _to(reply.get("args"), self.device) if return_args else None
         seen = set(reply.get("seen", []))
-        if watch and self.transport.source:  # what the worker reports, and what the text shows
-            seen |= static.banned_names(self.transport.source, watch.get("functions", []))
+        if watch and self.transport.solution_source:   # what the worker reports, and what the text shows
+            # (a scratch cell comparing with the library op is no use of it: calls are recorded at run time)
+            seen |= static.banned_names(self.transport.solution_source, watch.get("functions", []))
         return Outcome(value, argv, sorted(seen))
 
     def __call__(self, *args, **kwargs):
@@ -227,6 +229,10 @@ class Instance(_Caller):
 
     def state(self) -> dict:
         return _to(self._request({"op": "state", "handle": self.handle}).get("state", {}), self.device)
+
+    def parameter_names(self) -> list[str]:
+        """named_parameters() of the object, in order (a tied parameter once)."""
+        return [str(n) for n in self._request({"op": "state", "handle": self.handle}).get("parameters", [])]
 
 
 def _to(v, device):

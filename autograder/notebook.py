@@ -152,9 +152,11 @@ def with_solutions(nb, codes: dict) -> nbformat.NotebookNode:
     return nb
 
 
-def student_source(cells) -> str:
-    """The code the student wrote, out of a program: the solution cell and any cells they added."""
-    return "\n\n".join(c["source"] for c in cells if c["name"].startswith(("solution ", "your cell ")))
+def student_source(cells, solution_only: bool = False) -> str:
+    """The code the student wrote, out of a program: the solution cell and any cells they added (or the
+    solution cell alone)."""
+    kinds = ("solution ",) if solution_only else ("solution ", "your cell ")
+    return "\n\n".join(c["source"] for c in cells if c["name"].startswith(kinds))
 
 
 def lesson_of(nb, filename: str = "") -> tuple[str, str] | None:

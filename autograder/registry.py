@@ -70,10 +70,19 @@ def ex(chapter, symbol, notebook, book, **kw) -> Exercise:
 # In book order, one block per chapter (a lesson's exercises in the order the lesson asks for them).
 EXERCISES: tuple[Exercise, ...] = (
     # -- ch01 Introduction ---------------------------------------------------------------------------------
+    ex("ch01", "normal", "introduction.ipynb", "3.1.3"),
 
     # -- ch02 Preliminaries --------------------------------------------------------------------------------
+    ex("ch02", "normalize_rows", "tensors.ipynb", "2.1.4, 2.3.7"),
+    ex("ch02", "l2_norm", "tensors.ipynb", "2.3.11"),
+    ex("ch02", "sin_derivative", "autograd.ipynb", "2.5.2, 2.5 ex. 4"),
+    ex("ch02", "control_flow", "autograd.ipynb", "2.5.4"),
 
     # -- ch03 Linear neural networks for regression --------------------------------------------------------
+    ex("ch03", "SyntheticRegressionData", "linear_regression.ipynb", "3.3", kind="class"),
+    ex("ch03", "LinearRegressionScratch", "linear_regression.ipynb", "3.4.1, 3.4.2", kind="class"),
+    ex("ch03", "SGD", "linear_regression.ipynb", "3.4.3", kind="class"),
+    ex("ch03", "l2_penalty", "weight_decay.ipynb", "3.7.3"),
 
     # -- ch04 Linear neural networks for classification ----------------------------------------------------
     ex("ch04", "softmax", "softmax_regression.ipynb", "4.1, 4.4, 4.5.2"),
@@ -88,13 +97,28 @@ EXERCISES: tuple[Exercise, ...] = (
     ex("ch05", "dropout_layer", "dropout.ipynb", "5.6"),
 
     # -- ch06 Builders' guide ------------------------------------------------------------------------------
+    ex("ch06", "CenteredLayer", "layers_and_parameters.ipynb", "6.5.1", kind="class"),
+    ex("ch06", "MyLinear", "layers_and_parameters.ipynb", "6.5.2", kind="class"),
+    ex("ch06", "shared_net", "layers_and_parameters.ipynb", "6.2.3"),
+    ex("ch06", "init_normal", "initialization.ipynb", "6.3.1"),
+    ex("ch06", "init_xavier", "initialization.ipynb", "6.3.1"),
+    ex("ch06", "my_init", "initialization.ipynb", "6.3.2"),
+    ex("ch06", "save_params", "io_and_gpus.ipynb", "6.6", allow=("files",)),
+    ex("ch06", "try_gpu", "io_and_gpus.ipynb", "6.7"),
 
     # -- ch07 Convolutional neural networks ----------------------------------------------------------------
     ex("ch07", "corr2d", "convolutions.ipynb", "7.2"),
 
     # -- ch08 Modern convolutional neural networks ---------------------------------------------------------
+    ex("ch08", "vgg_block", "vgg_nin.ipynb", "8.2.1"),
+    ex("ch08", "nin_block", "vgg_nin.ipynb", "8.3.1"),
+    ex("ch08", "Inception", "googlenet.ipynb", "8.4.1", kind="class"),
     ex("ch08", "batch_norm", "batch_norm.ipynb", "8.5"),
     ex("ch08", "BatchNorm", "batch_norm.ipynb", "8.5.3", kind="class"),
+    ex("ch08", "Residual", "resnet.ipynb", "8.6.2", kind="class"),
+    ex("ch08", "conv_block", "densenet.ipynb", "8.7.2"),
+    ex("ch08", "DenseBlock", "densenet.ipynb", "8.7.2", kind="class"),
+    ex("ch08", "transition_block", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 Recurrent neural networks --------------------------------------------------------------------
 
@@ -109,10 +133,18 @@ EXERCISES: tuple[Exercise, ...] = (
 # Written answers, graded by hand (nbgrader's formgrader), in book order.
 QUESTIONS: tuple[Question, ...] = (
     # -- ch01 ----------------------------------------------------------------------------------------------
+    Question("ch01", "peak_height", "introduction.ipynb", "3.1.3"),
 
     # -- ch02 ----------------------------------------------------------------------------------------------
+    Question("ch02", "sum_without_keepdim", "tensors.ipynb", "2.3 ex. 6"),
+    Question("ch02", "norm_overflow", "tensors.ipynb", "2.3.11"),
+    Question("ch02", "control_flow_gradient", "autograd.ipynb", "2.5.4, 2.5 ex. 3", points=3),
+    Question("ch02", "backward_twice", "autograd.ipynb", "2.5 ex. 2"),
 
     # -- ch03 ----------------------------------------------------------------------------------------------
+    Question("ch03", "half-squared-loss", "linear_regression.ipynb", "3.1.1, 3.4.2"),
+    Question("ch03", "shuffle", "linear_regression.ipynb", "3.3"),
+    Question("ch03", "weight-decay-plot", "weight_decay.ipynb", "3.7"),
 
     # -- ch04 ----------------------------------------------------------------------------------------------
     Question("ch04", "log-of-softmax", "softmax_regression_scratch.ipynb", "4.4.3, 4.5.2"),
@@ -124,10 +156,20 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch05", "dropout-at-test-time", "dropout.ipynb", "5.6"),
 
     # -- ch06 ----------------------------------------------------------------------------------------------
+    Question("ch06", "tied-gradients", "layers_and_parameters.ipynb", "6.2.3"),
+    Question("ch06", "data-bypasses-autograd", "layers_and_parameters.ipynb", "6.5.2"),
+    Question("ch06", "constant-symmetry", "initialization.ipynb", "6.3.1, 5.4.2"),
+    Question("ch06", "xavier-bound", "initialization.ipynb", "6.3.1, 5.4.2.2"),
+    Question("ch06", "reuse-layers", "io_and_gpus.ipynb", "6.6"),
+    Question("ch06", "gpu-checkpoint", "io_and_gpus.ipynb", "6.6, 6.7"),
 
     # -- ch07 ----------------------------------------------------------------------------------------------
 
     # -- ch08 ----------------------------------------------------------------------------------------------
+    Question("ch08", "vgg-parameters", "vgg_nin.ipynb", "8.2, 8.3"),
+    Question("ch08", "inception-reduction", "googlenet.ipynb", "8.4.1"),
+    Question("ch08", "residual-identity", "resnet.ipynb", "8.6.1, 8.6.2"),
+    Question("ch08", "transition-pooling", "densenet.ipynb", "8.7.3"),
 
     # -- ch09 ----------------------------------------------------------------------------------------------
 

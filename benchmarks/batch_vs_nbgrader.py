@@ -92,11 +92,24 @@ def per_exercise(course: Path, chapters: list[str]) -> list[str]:
     return rows
 
 
+def kit_batch(course: Path, chapters: list[str], workers) -> float:
+    """Wall time of one `autograder batch` command for these chapters, start-up included."""
+    t0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "autograder", "batch", str(course), "--force", "--device", "cpu",
+           *[a for ch in chapters for a in ("--assignment", ch)], *(["--workers", str(workers)] if workers else [])]
+    proc = subprocess.run(cmd, cwd=course, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:], proc.stderr[-2000:])
+    return time.perf_counter() - t0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=20)
     ap.add_argument("--chapters", default="ch04", help="comma-separated, e.g. ch04,ch05, or 'all'")
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--per-chapter", action="store_true",
+                    help="also grade each chapter alone with the kit (stock nbgrader runs once either way)")
     args = ap.parse_args()
     chapters = registry.chapters() if args.chapters == "all" else args.chapters.split(",")
     with tempfile.TemporaryDirectory(prefix="kit-bench-") as tmp:
@@ -106,23 +119,28 @@ def main():
         shutil.copytree(stock, kit)
         n = sum(len(batch.find_submissions(stock, ch)) for ch in chapters)
 
-        t0 = time.perf_counter()
+        stock_by_chapter = {}
         for ch in chapters:
+            t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ch, "--force"], cwd=stock,
                                   env=nbgrader_env(), capture_output=True, text=True)
+            stock_by_chapter[ch] = time.perf_counter() - t0
             if proc.returncode != 0:
                 print(proc.stderr[-2000:])
-        t_stock = time.perf_counter() - t0
+        t_stock = sum(stock_by_chapter.values())
 
         # the kit as an instructor runs it: one command for every chapter, start-up included
-        t0 = time.perf_counter()
-        cmd = [sys.executable, "-m", "autograder", "batch", str(kit), "--force", "--device", "cpu",
-               *[a for ch in chapters for a in ("--assignment", ch)],
-               *(["--workers", str(args.workers)] if args.workers else [])]
-        proc = subprocess.run(cmd, cwd=kit, capture_output=True, text=True)
-        t_kit = time.perf_counter() - t0
-        if proc.returncode != 0:
-            print(proc.stdout[-2000:], proc.stderr[-2000:])
+        t_kit = kit_batch(kit, chapters, args.workers)
+        by_chapter = []
+        if args.per_chapter and len(chapters) > 1:   # each chapter alone as well, start-up paid each time
+            for ch in chapters:
+                alone = Path(tmp) / f"kit-{ch}"
+                shutil.copytree(stock, alone, ignore=shutil.ignore_patterns("autograded", "*.csv"))
+                t = kit_batch(alone, [ch], args.workers)
+                same = stock_scores(stock, ch) == stock_scores(alone, ch)
+                by_chapter.append(f"{ch:6} {len(batch.find_submissions(stock, ch)):>5} {stock_by_chapter[ch]:>9.1f} "
+                                  f"{t:>8.1f} {stock_by_chapter[ch] / t:>8.1f}x  "
+                                  f"{'identical' if same else 'MISMATCH'}")
 
         mismatches, floor = [], 0.0
         for ch in chapters:
@@ -142,6 +160,10 @@ def main():
               f"overhead: {t_kit * workers / max(floor, 1e-9):.2f}x the floor")
         print("scores identical for every student" if not mismatches else "SCORE MISMATCHES:\n  " +
               "\n  ".join(mismatches))
+        if by_chapter:
+            print()
+            print(f"{'chapter':6} {'subs':>5} {'stock s':>9} {'kit s':>8} {'speed-up':>9}  scores")
+            print("\n".join(by_chapter))
         print()
         print("\n".join(per_exercise(kit, chapters)))
         return 1 if mismatches else 0

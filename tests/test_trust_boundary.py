@@ -44,7 +44,7 @@ def softmax(X):
 def softmax(X):
     hoard = []
     while True:
-        hoard.append(torch.ones(1 << 24))
+        hoard.append(torch.ones(1 << 26))   # 256 MB a time: the limit, not the clock, stops it
 """, "memory"),
     "calls os._exit(0)": ("""
 import os

@@ -69,3 +69,23 @@ def test_helper_below_each_kind_of_cell_of_a_two_exercise_lesson(tmp_path, refer
         report = grade_notebook(path, device="cpu", limits=TEST_LIMITS, references=references)
         assert report.score == report.max_score, (describe(nb, position),
                                                   [e.summary() for e in report.exercises])
+
+
+def test_scratch_cell_comparing_with_the_library_costs_nothing(tmp_path, references):
+    """Students check their work against the library op in a cell of their own: that is no use of it."""
+    scratch = "X = torch.randn(3, 4)\nprint(torch.softmax(X, dim=1) - softmax(X))\n"
+    nb = with_cell_at("ch04-softmax", SOFTMAX_CELLS, scratch, {"ch04-softmax": reference_code("ch04-softmax")})
+    path = tmp_path / "softmax_regression.ipynb"
+    nbformat.write(nb, path)
+    report = grade_notebook(path, device="cpu", limits=TEST_LIMITS, references=references)
+    assert report.score == report.max_score, report.exercises[0].summary()
+
+
+def test_helper_cell_that_calls_the_library_op_is_caught_when_it_runs(tmp_path, references):
+    helper = "import torch.nn.functional as F\ndef _rows(X):\n    return F.softmax(X, dim=1)\n"
+    nb = with_cell_at("ch04-softmax", SOFTMAX_CELLS, helper, {"ch04-softmax": "def softmax(X):\n    return _rows(X)\n"})
+    path = tmp_path / "softmax_regression.ipynb"
+    nbformat.write(nb, path)
+    report = grade_notebook(path, device="cpu", limits=TEST_LIMITS, references=references)
+    (ex,) = report.exercises
+    assert ex.score == 0 and "asks you to write yourself" in ex.no_credit, ex.summary()

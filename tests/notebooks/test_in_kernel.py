@@ -1,0 +1,44 @@
+"""Path 1 (stock nbgrader): each lesson's hidden test cells, run in the lesson's own kernel as `nbgrader
+autograde` runs them, give the instructor's solutions full marks, print nothing on stderr and show no error.
+
+(The sandboxed path is checked on the same answer keys by tests/sandbox/test_private_clone.py.)"""
+import os
+import tempfile
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder import build, registry
+
+from .common import ROOT, rel
+
+SOURCES = [ROOT / "source" / c / n for c, n in registry.notebooks()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCES, ids=rel)
+def test_hidden_cells_in_the_kernel_give_the_answer_key_full_marks(path):
+    nb = nbformat.read(path, as_version=4)
+    before = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "autograde"    # as nbgrader autograde: demos skipped
+    try:
+        with tempfile.TemporaryDirectory(prefix="kit-kernel-") as tmp:
+            NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
+                           kernel_manager_class=build.current_env_kernel_manager(),
+                           resources={"metadata": {"path": tmp}}).execute()
+    finally:
+        if before is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = before
+    problems = []
+    for ex in registry.of_notebook(path.parent.name, path.name):
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ex.tests_grade_id)
+        scores = [o["data"]["text/plain"] for o in cell.outputs if o.get("output_type") == "execute_result"]
+        errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in cell.outputs if o.get("output_type") == "error"]
+        stderr = [o.get("text", "") for o in cell.outputs if o.get("name") == "stderr"]
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+        if errors or stderr or scores != [f"{float(ex.points)}"]:
+            problems.append(f"{ex.id}: score {scores}, errors {errors}, stderr {stderr}\n{printed}")
+    assert not problems, "\n".join(problems)
