@@ -86,8 +86,14 @@ EXERCISES: tuple[Exercise, ...] = (
 
     # -- ch04 Linear neural networks for classification ----------------------------------------------------
     ex("ch04", "softmax", "softmax_regression.ipynb", "4.1, 4.4, 4.5.2"),
+    ex("ch04", "SoftmaxRegressionScratch", "softmax_regression_scratch.ipynb", "4.4.2", kind="class"),
+    ex("ch04", "cross_entropy", "softmax_regression_scratch.ipynb", "4.4.3"),
+    ex("ch04", "accuracy", "softmax_regression_scratch.ipynb", "4.3.2"),
 
     # -- ch05 Multilayer perceptrons -----------------------------------------------------------------------
+    ex("ch05", "relu", "mlp.ipynb", "5.1.2, 5.2.1"),
+    ex("ch05", "MLPScratch", "mlp.ipynb", "5.2.1", kind="class"),
+    ex("ch05", "xavier_uniform_", "mlp.ipynb", "5.4.2"),
     ex("ch05", "dropout_layer", "dropout.ipynb", "5.6"),
 
     # -- ch06 Builders' guide ------------------------------------------------------------------------------
@@ -177,8 +183,13 @@ QUESTIONS: tuple[Question, ...] = (
     Question("ch03", "weight-decay-plot", "weight_decay.ipynb", "3.7"),
 
     # -- ch04 ----------------------------------------------------------------------------------------------
+    Question("ch04", "log-of-softmax", "softmax_regression_scratch.ipynb", "4.4.3, 4.5.2"),
+    Question("ch04", "train-on-accuracy", "softmax_regression_scratch.ipynb", "4.3.2"),
 
     # -- ch05 ----------------------------------------------------------------------------------------------
+    Question("ch05", "why-nonlinearity", "mlp.ipynb", "5.1.1"),
+    Question("ch05", "xavier-variance", "mlp.ipynb", "5.4.2"),
+    Question("ch05", "dropout-at-test-time", "dropout.ipynb", "5.6"),
 
     # -- ch06 ----------------------------------------------------------------------------------------------
     Question("ch06", "tied-gradients", "layers_and_parameters.ipynb", "6.2.3"),
