@@ -113,6 +113,12 @@ def dropout_layer(X, dropout):
     "ch07-pool2d": ("return windows.mean(dim=0)", "return windows.sum(dim=0)"),
     "ch07-LeNet": ("nn.AvgPool2d(kernel_size=2, stride=2),\n            nn.LazyConv2d(16",
                    "nn.MaxPool2d(kernel_size=2, stride=2),\n            nn.LazyConv2d(16"),
+    "ch04-SoftmaxRegressionScratch": ("softmax(torch.matmul(X, self.W) + self.b)", "torch.matmul(X, self.W) + self.b"),
+    "ch04-cross_entropy": ("y_hat[list(range(len(y_hat))), y]", "y_hat[:, y]"),
+    "ch04-accuracy": ("Y_hat.argmax(axis=1)", "Y_hat.argmax(axis=0)"),
+    "ch05-relu": ("torch.max(X, a)", "torch.min(X, a)"),
+    "ch05-MLPScratch": ("H = relu(torch.matmul(X, self.W1) + self.b1)", "H = torch.matmul(X, self.W1) + self.b1"),
+    "ch05-xavier_uniform_": ("math.sqrt(6.0 / (fan_in + fan_out))", "math.sqrt(6.0 / fan_in)"),
 }
 
 TAMPER = """
