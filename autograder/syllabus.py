@@ -7,6 +7,7 @@ exercises it builds on (those whose names its code calls).
 """
 from __future__ import annotations
 
+import ast
 import math
 import re
 from pathlib import Path
@@ -35,8 +36,21 @@ def _words(nb) -> int:
     return sum(len(notebook.source_text(c).split()) for c in nb.cells if c.cell_type == "markdown")
 
 
-def _code(nb) -> str:
-    return "\n".join(notebook.source_text(c) for c in nb.cells if c.cell_type == "code")
+def _called_names(nb) -> set[str]:
+    """Names the lesson's code calls, its own or given (a lesson ships the earlier exercises it uses as given
+    cells). Text in strings and comments is not a call; neither is an attribute's (F.relu is not relu)."""
+    called = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(notebook.source_text(cell))
+        except SyntaxError:   # a cell with IPython magics
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                called.add(node.func.id)
+    return called
 
 
 def rows(root: Path | None = None) -> list[dict]:
@@ -46,9 +60,8 @@ def rows(root: Path | None = None) -> list[dict]:
         nb = notebook.read(root / "source" / chapter / name)
         exercises = registry.of_notebook(chapter, name)
         questions = registry.questions_of_notebook(chapter, name)
-        code = _code(nb)
-        builds_on = [e.id for e in earlier
-                     if re.search(rf"(?<![\w.]){re.escape(e.symbol)}\s*\(", code) and e not in exercises]
+        called = _called_names(nb)
+        builds_on = [e.id for e in earlier if e.symbol in called and e not in exercises]
         try:
             seconds = notebook.read(root / "solutions" / chapter / name).metadata.get("kit", {}).get(
                 "answer_key_seconds")

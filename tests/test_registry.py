@@ -17,6 +17,13 @@ def test_course_plan_is_the_registry():
         "COURSE.md is stale: run `autograder syllabus --write` (autograder build does it too)"
 
 
+def test_builds_on_counts_calls_not_words():
+    from autograder.syllabus import rows
+    on = {r["lesson"]: r["builds_on"] for r in rows()}
+    assert "ch11-MultiHeadAttention" in on["transformer.ipynb"]    # the block calls it (given in the lesson)
+    assert "ch05-relu" not in on["layers_and_parameters.ipynb"]    # named only in a message, and F.relu is not it
+
+
 def test_every_exercise_has_a_grader_a_lesson_and_a_proof():
     root = registry.kit_root()
     for ex in registry.EXERCISES:
