@@ -2,6 +2,7 @@
 message it got, and the correct alternatives that got full marks.
 
     python benchmarks/grader_evidence.py [--chapter ch10 ...] [--out evidence.md]
+    KIT_PROOF_LOG=proofs.jsonl python -m pytest -n auto; python benchmarks/grader_evidence.py --log proofs.jsonl
 
 Runs the proof files (tests/graders/test_<chapter>_*.py) with pytest, which records every grading through
 tests/graders/proving.py in a JSON-lines log (KIT_PROOF_LOG), and prints the log as markdown: the evidence
@@ -67,7 +68,15 @@ def main():
     ap.add_argument("--chapter", action="append", help="only these chapters (default: all)")
     ap.add_argument("--out", help="write the markdown here as well")
     ap.add_argument("--workers", default="2", help="pytest-xdist workers (default 2)")
+    ap.add_argument("--log", help="read the gradings a pytest run already logged (KIT_PROOF_LOG) instead")
     args = ap.parse_args()
+    if args.log:
+        records = [json.loads(line) for line in Path(args.log).read_text().splitlines()]
+        text = table([r for r in records if not args.chapter or r["exercise"].split("-")[0] in args.chapter])
+        print(text)
+        if args.out:
+            Path(args.out).write_text(text + "\n")
+        return 0
     chapters = args.chapter or sorted({e.chapter for e in registry.EXERCISES})
     files = sorted(str(p.relative_to(ROOT)) for c in chapters for p in (ROOT / "tests/graders").glob(f"test_{c}_*.py"))
     with tempfile.TemporaryDirectory() as tmp:
