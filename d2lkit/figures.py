@@ -84,11 +84,13 @@ def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5), cma
     """
     matrices = _numpy(matrices)
     num_rows, num_cols = matrices.shape[:2]
+    # one colour scale for every panel, so that the one colour bar reads right for all of them
+    vmin, vmax = float(matrices.min()), float(matrices.max())
     fig, axes = plt.subplots(num_rows, num_cols, figsize=figsize, dpi=DPI, sharex=True, sharey=True,
                              squeeze=False)
     for i, (row_axes, row_matrices) in enumerate(zip(axes, matrices)):
         for j, (ax, matrix) in enumerate(zip(row_axes, row_matrices)):
-            pcm = ax.imshow(matrix, cmap=cmap)
+            pcm = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax)
             if i == num_rows - 1:
                 ax.set_xlabel(xlabel)
             if j == 0:

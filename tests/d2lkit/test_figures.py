@@ -49,6 +49,13 @@ def test_show_heatmaps_has_a_panel_per_row_and_head_and_a_colorbar():
     assert panels[0].get_images()[0].get_array().shape == (4, 5)
 
 
+def test_show_heatmaps_colour_bar_holds_for_every_panel():
+    weights = torch.zeros(1, 2, 3, 3)
+    weights[0, 0] = 1.0   # the first panel is brighter than the last: one scale must cover both
+    fig = figures.show_heatmaps(weights, xlabel="Keys", ylabel="Queries")
+    assert {ax.get_images()[0].get_clim() for ax in fig.axes[:2]} == {(0.0, 1.0)}
+
+
 def test_show_images_fills_a_grid_with_titles():
     imgs = torch.rand(5, 1, 28, 28)  # as a data loader gives them: (C, H, W)
     axes = figures.show_images(imgs, 2, 3, titles=list("abcde"))
