@@ -61,7 +61,8 @@ def rows(root: Path | None = None) -> list[dict]:
         exercises = registry.of_notebook(chapter, name)
         questions = registry.questions_of_notebook(chapter, name)
         called = _called_names(nb)
-        builds_on = [e.id for e in earlier if e.symbol in called and e not in exercises]
+        own = {e.symbol for e in exercises}   # ch10's preprocess is its own, not ch09's of the same name
+        builds_on = [e.id for e in earlier if e.symbol in called - own]
         try:
             seconds = notebook.read(root / "solutions" / chapter / name).metadata.get("kit", {}).get(
                 "answer_key_seconds")

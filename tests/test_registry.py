@@ -22,6 +22,7 @@ def test_builds_on_counts_calls_not_words():
     on = {r["lesson"]: r["builds_on"] for r in rows()}
     assert "ch11-MultiHeadAttention" in on["transformer.ipynb"]    # the block calls it (given in the lesson)
     assert "ch05-relu" not in on["layers_and_parameters.ipynb"]    # named only in a message, and F.relu is not it
+    assert "ch09-preprocess" not in on["machine_translation.ipynb"]  # its own preprocess, of the same name
 
 
 def test_every_exercise_has_a_grader_a_lesson_and_a_proof():
