@@ -27,10 +27,10 @@ from autograder import registry  # noqa: E402
 
 
 def first_line(message: str, width: int = 90) -> str:
-    """The start of the message and its hint (the part that names the mistake), each cut to `width`."""
-    cut = lambda text: (text[:width] + "…") if len(text) > width else text
+    """The part of a message that names the mistake: its hint when it has one, else its first words."""
     head, _, hint = " ".join(message.split()).partition("Hint:")
-    return cut(head.strip()) + (f" Hint: {cut(hint.strip())}" if hint else "")
+    text = hint.strip() or head.strip()
+    return (text[:width] + "…") if len(text) > width else text
 
 
 def case_name(test: str) -> str:
@@ -57,7 +57,7 @@ def table(records) -> str:
             if (name, r["score"]) in seen:
                 continue
             seen.add((name, r["score"]))
-            said = "; ".join(f"{t}: {first_line(m)}" for t, m in r["failed"][:1]) or "full marks"
+            said = "; ".join(f"`{t}`: {first_line(m)}" for t, m in r["failed"][:1]) or "full marks"
             out.append(f"| {name} | {r['score']:g}/{r['max']:g} | {said.replace('|', '/')} |")
         out.append("")
     return "\n".join(out)
