@@ -213,6 +213,10 @@ def _private_root(scratch, runtime, hide, devices):
     new = os.path.join(scratch, ".root")
     os.mkdir(new, 0o755)
     _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    # the scratch folder first: a runtime folder may lie under /tmp (a kit cloned into a temporary folder,
+    # its venv inside), and a bind made before would be covered by the scratch (lazy imports then fail)
+    os.makedirs(new + SANDBOX_HOME, exist_ok=True)
+    _mount(scratch, new + SANDBOX_HOME, None, MS_BIND)
     binds = []
     for path in runtime:
         target = new + path
@@ -232,8 +236,6 @@ def _private_root(scratch, runtime, hide, devices):
     for path, target in binds:
         _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _kept_flags(path))
     _make_dev(new, devices)
-    os.makedirs(new + SANDBOX_HOME, exist_ok=True)
-    _mount(scratch, new + SANDBOX_HOME, None, MS_BIND)
     os.mkdir(new + "/proc")
     try:
         _mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)

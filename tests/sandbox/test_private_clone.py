@@ -17,6 +17,14 @@ out = []
 for nb in sorted(Path("solutions").glob("*/*.ipynb")):
     r = grade_notebook(nb, device="cpu")
     out.append([str(nb), r.score, r.max_score, r.error, [e.summary() for e in r.exercises if e.score < e.max_score]])
+# a module of the kit that no worker has imported yet, imported from inside the sandbox: the clone (and a venv
+# inside it, as in CI) lies under /tmp, where the sandbox also shows its scratch folder
+import torch
+from autograder.impl import Implementation, RemoteTransport
+cells = [{"name": "probe", "source": "def probe():\\n    import d2lkit.data\\n    return d2lkit.data.__name__\\n"}]
+probe = Implementation(RemoteTransport(cells, "cpu"), "probe", torch.device("cpu"))
+out.append(["lazy import inside the sandbox", str(probe.run().value), "d2lkit.data", "", []])
+probe.close()
 print(json.dumps(out))
 """
 
@@ -32,6 +40,8 @@ def test_answer_keys_get_full_marks_in_a_private_clone(tmp_path):
                           timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     graded = json.loads(proc.stdout.strip().splitlines()[-1])
+    *graded, (_, imported, expected, _, _) = graded
+    assert imported == expected
     assert len(graded) == len(registry.notebooks())
     for path, score, max_score, error, failures in graded:
         assert score == max_score > 0 and not error, (path, score, max_score, error, failures)
