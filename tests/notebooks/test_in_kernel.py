@@ -42,3 +42,19 @@ def test_hidden_cells_in_the_kernel_give_the_answer_key_full_marks(path):
         if errors or stderr or scores != [f"{float(ex.points)}"]:
             problems.append(f"{ex.id}: score {scores}, errors {errors}, stderr {stderr}\n{printed}")
     assert not problems, "\n".join(problems)
+
+
+def test_naming_the_banned_op_in_the_kernel_earns_nothing_as_in_the_sandbox():
+    """In a kernel the grader reads the defining cell from IPython's input history (`In`), so a solution
+    that goes through torch.distributions gets no credit on both paths (the sandbox reads the cell itself)."""
+    import math
+
+    import torch
+
+    from autograder import notebook
+    from autograder.grade import grade_callable
+    banned = "def normal(x, mu, sigma):\n    return torch.distributions.Normal(mu, sigma).log_prob(x).exp()\n"
+    for code, expected in ((banned, 0), (notebook.solution_code(registry.get("ch01-normal")), 10)):
+        kernel = {"torch": torch, "math": math, "In": ["", "import torch", code]}
+        exec(code, kernel)
+        assert grade_callable("ch01-normal", kernel["normal"], "cpu").score == expected
