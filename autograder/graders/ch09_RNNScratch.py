@@ -10,6 +10,7 @@ import torch
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_close, expect_fast, expect_not_used, \
     expect_shape
+from autograder.graders.common.rnn import expect_gradients
 from autograder.graders.common.sequences import torch_rnn
 
 NAMES = ["W_xh", "W_hh", "b_h"]
@@ -276,19 +277,12 @@ def test_gradients_through_time(student, device):
         outs.append(H)
     ((torch.stack(outs) * G_out).sum() + (H * G_H).sum()).backward()
     call_grad = f"the gradient of a loss on all outputs and the final H of {what}"
-    if got.args[0] is None:
-        raise Mistake(f"{call_grad}: no gradient reached inputs.",
-                      "the outputs must come from inputs through differentiable torch operations.")
-    expect_close(got.args[0], Xl.grad.to(device), f"{call_grad}, with respect to inputs",
-                 "the gradient flows back through every step's H: use the previous step's tensor itself (no "
-                 ".detach(), no copies into new tensors).")
-    for name in NAMES:
-        g_p = got.params.get(name)
-        if g_p is None:
-            raise Mistake(f"{call_grad}: no gradient reached the parameter {name}.",
-                          f"use self.{name} in the recurrence (and do not detach it).")
-        expect_close(g_p, leaves[name].grad.to(device), f"{call_grad}, with respect to {name}",
-                     "the values are right but the gradient is not: something is detached or modified in place.")
+    expect_gradients(got, Xl.grad, {name: leaves[name].grad for name in NAMES}, call_grad, device,
+                     inputs_hint="the gradient flows back through every step's H: use the previous step's tensor "
+                                 "itself (no .detach(), no copies into new tensors).",
+                     missing_hint="use self.{name} in the recurrence (and do not detach it).",
+                     wrong_hint="the values are right but the gradient is not: something is detached or modified "
+                                "in place.")
 
 
 @pytest.mark.points(1)

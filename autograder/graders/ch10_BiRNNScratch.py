@@ -17,8 +17,9 @@ from torch import nn
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_backward, expect_close, expect_not_used, \
     expect_shape, first_matching_hint, seeded
-from autograder.graders.common.rnn import (F64, RNN_ATEN, RNN_FUNCTIONS, call, dtype_name, expect_meta, load_rnn,
-                                           meta_call, rnn_params, rounded, scratch_rnn, sent, sequence, state)
+from autograder.graders.common.rnn import (F64, RNN_ATEN, RNN_FUNCTIONS, call, dtype_name, expect_gradients,
+                                           expect_meta, load_rnn, meta_call, rnn_params, rounded, scratch_rnn, sent,
+                                           sequence, state)
 
 NAMES = ["W_xh", "W_hh", "b_h"]
 DIRECTIONS = ["f_rnn", "b_rnn"]
@@ -238,20 +239,12 @@ def test_gradients_through_both_directions(student, device):
     outputs, (f_H, b_H) = scratch_birnn(leaves, Xl, Hs)
     ((torch.stack(outputs) * G_out).sum() + (f_H * G_H[0]).sum() + (b_H * G_H[1]).sum()).backward()
     call_grad = f"the gradient of a loss on all outputs and both final states of {what}"
-    if got.args[0] is None:
-        raise Mistake(f"{call_grad}: no gradient reached inputs.",
-                      "the outputs must come from inputs through differentiable torch operations.")
-    expect_close(got.args[0], Xl.grad.to(device), f"{call_grad}, with respect to inputs",
-                 "reverse with differentiable operations (reversed(inputs), inputs.flip(0), slicing of lists), "
-                 "not by copying values into a new tensor.")
-    for direction, P in zip(DIRECTIONS, leaves):
-        for name in NAMES:
-            g_p = got.params.get(f"{direction}.{name}")
-            if g_p is None:
-                raise Mistake(f"{call_grad}: no gradient reached {direction}.{name}.",
-                              "both layers take part in the forward: self.f_rnn forwards, self.b_rnn backwards.")
-            expect_close(g_p, P[name].grad.to(device), f"{call_grad}, with respect to {direction}.{name}",
-                         "the values are right but the gradient is not: something is detached.")
+    expect_gradients(got, Xl.grad, {f"{direction}.{name}": P[name].grad for direction, P in zip(DIRECTIONS, leaves)
+                                    for name in NAMES}, call_grad, device, noun="",
+                     inputs_hint="reverse with differentiable operations (reversed(inputs), inputs.flip(0), slicing "
+                                 "of lists), not by copying values into a new tensor.",
+                     missing_hint="both layers take part in the forward: self.f_rnn forwards, self.b_rnn backwards.",
+                     wrong_hint="the values are right but the gradient is not: something is detached.")
 
 
 @pytest.mark.points(1)

@@ -25,7 +25,7 @@ from torch import nn
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_backward, expect_close, expect_fast, \
     expect_not_used, expect_shape, first_matching_hint, seeded
-from autograder.graders.common.rnn import (F64, RNN_ATEN, RNN_FUNCTIONS, call, dtype_name,
+from autograder.graders.common.rnn import (F64, RNN_ATEN, RNN_FUNCTIONS, call, dtype_name, expect_gradients,
                                            expect_meta, meta_call, rounded, sent, sequence, state, unpack)
 
 NAMES = ["W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h"]
@@ -268,19 +268,12 @@ def test_gradients_through_time(student, device):
     loss = (torch.stack(outs) * torch.stack(G_out)).sum() + (H * G_H).sum()
     loss.backward()
     call_grad = f"the gradient of a loss on all outputs and the final H of {what}"
-    if got.args[0] is None:
-        raise Mistake(f"{call_grad}: no gradient reached inputs.",
-                      "the outputs must come from inputs through differentiable torch operations.")
-    expect_close(got.args[0], Xl.grad.to(device), f"{call_grad}, with respect to inputs",
-                 "the gradient flows back through every step's H: use the previous step's tensor itself (no "
-                 ".detach(), no copies into new tensors).")
-    for name in NAMES:
-        g_p = got.params.get(name)
-        if g_p is None:
-            raise Mistake(f"{call_grad}: no gradient reached the parameter {name}.",
-                          f"use self.{name} in the gate it belongs to (and do not detach it).")
-        expect_close(g_p, leaves[name].grad.to(device), f"{call_grad}, with respect to {name}",
-                     "the values are right but the gradient is not: something is detached or modified in place.")
+    expect_gradients(got, Xl.grad, {name: leaves[name].grad for name in NAMES}, call_grad, device,
+                     inputs_hint="the gradient flows back through every step's H: use the previous step's tensor "
+                                 "itself (no .detach(), no copies into new tensors).",
+                     missing_hint="use self.{name} in the gate it belongs to (and do not detach it).",
+                     wrong_hint="the values are right but the gradient is not: something is detached or modified "
+                                "in place.")
 
 
 @pytest.mark.points(1)

@@ -12,6 +12,7 @@ from torch import nn
 
 from autograder.checks import (Mistake, StudentError, as_mistake, expect_backward, expect_close, expect_fast,
                                expect_not_used, expect_shape, first_matching_hint, seeded)
+from autograder.graders.common.rnn import expect_gradients
 
 GATES = "ifoc"   # input gate, forget gate, output gate, input node (the book's suffixes)
 NAMES = [n for g in GATES for n in (f"W_x{g}", f"W_h{g}", f"b_{g}")]
@@ -345,19 +346,12 @@ def test_gradients_through_time(student, device):
                           "operations; no .detach(), .item() or torch.tensor(...) of results.")
     dX, dP = torch_lstm(P, X, S, (G_out, G_H, G_C))
     call_grad = f"the gradient of a loss on all outputs and the final (H, C) of {what}"
-    if got.args[0] is None:
-        raise Mistake(f"{call_grad}: no gradient reached inputs.",
-                      "the outputs must come from inputs through differentiable torch operations.")
-    expect_close(got.args[0], dX.to(device), f"{call_grad}, with respect to inputs",
-                 "the gradient flows back through every step's H and C: use the previous step's tensors "
-                 "themselves (no .detach(), no copies into new tensors).")
-    for name in NAMES:
-        g_p = got.params.get(name)
-        if g_p is None:
-            raise Mistake(f"{call_grad}: no gradient reached the parameter {name}.",
-                          f"use self.{name} in the gate it belongs to (and do not detach it).")
-        expect_close(g_p, dP[name].to(device), f"{call_grad}, with respect to {name}",
-                     "the values are right but the gradient is not: something is detached or modified in place.")
+    expect_gradients(got, dX, {name: dP[name] for name in NAMES}, call_grad, device,
+                     inputs_hint="the gradient flows back through every step's H and C: use the previous step's "
+                                 "tensors themselves (no .detach(), no copies into new tensors).",
+                     missing_hint="use self.{name} in the gate it belongs to (and do not detach it).",
+                     wrong_hint="the values are right but the gradient is not: something is detached or modified "
+                                "in place.")
 
 
 @pytest.mark.points(1)

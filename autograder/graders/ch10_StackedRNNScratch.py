@@ -15,8 +15,9 @@ from torch import nn
 
 from autograder.checks import Mistake, StudentError, as_mistake, expect_backward, expect_close, expect_not_used, \
     expect_shape, first_matching_hint, seeded
-from autograder.graders.common.rnn import (F64, RNN_ATEN, RNN_FUNCTIONS, call, dtype_name, expect_meta, load_rnn,
-                                           meta_call, rnn_params, rounded, scratch_rnn, sent, sequence, state)
+from autograder.graders.common.rnn import (F64, RNN_ATEN, RNN_FUNCTIONS, call, dtype_name, expect_gradients,
+                                           expect_meta, load_rnn, meta_call, rnn_params, rounded, scratch_rnn, sent,
+                                           sequence, state)
 
 NAMES = ["W_xh", "W_hh", "b_h"]
 BANNED = {"functions": RNN_FUNCTIONS, "aten": RNN_ATEN}
@@ -266,19 +267,13 @@ def test_gradients_through_layers_and_time(student, device):
     outputs, finals = scratch_stacked(leaves, Xl, Hs)
     ((outputs * G_out).sum() + sum((H * G).sum() for H, G in zip(finals, G_H))).backward()
     call_grad = f"the gradient of a loss on the outputs and every layer's final state of {what}"
-    if got.args[0] is None:
-        raise Mistake(f"{call_grad}: no gradient reached inputs.",
-                      "the outputs must come from inputs through differentiable torch operations.")
-    expect_close(got.args[0], Xl.grad.to(device), f"{call_grad}, with respect to inputs",
-                 "the gradient flows back through every layer and step: no .detach() between the layers.")
-    for i, P in enumerate(leaves):
-        for name in NAMES:
-            g_p = got.params.get(f"rnns.{i}.{name}")
-            if g_p is None:
-                raise Mistake(f"{call_grad}: no gradient reached rnns.{i}.{name}.",
-                              "every layer's parameters take part in the forward (and are not detached).")
-            expect_close(g_p, P[name].grad.to(device), f"{call_grad}, with respect to rnns.{i}.{name}",
-                         "the values are right but the gradient is not: something is detached between the layers.")
+    expect_gradients(got, Xl.grad, {f"rnns.{i}.{name}": P[name].grad for i, P in enumerate(leaves) for name in NAMES},
+                     call_grad, device, noun="",
+                     inputs_hint="the gradient flows back through every layer and step: no .detach() between the "
+                                 "layers.",
+                     missing_hint="every layer's parameters take part in the forward (and are not detached).",
+                     wrong_hint="the values are right but the gradient is not: something is detached between the "
+                                "layers.")
 
 
 @pytest.mark.points(1)

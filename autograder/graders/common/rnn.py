@@ -1,4 +1,4 @@
-"""What ch10's recurrent-layer graders share (GRUScratch, StackedRNNScratch, BiRNNScratch).
+"""What the recurrent-layer graders share (ch09 RNNScratch; ch10 LSTM, GRU, stacked, bidirectional).
 
 Inputs are made in float64 on the CPU (the truth's numbers); `sent` casts them for the call and `rounded` gives
 the truth exactly the numbers the student received. Calls that fail on a device mix-up get the device hint; the
@@ -7,7 +7,7 @@ result of a forward is unpacked into a list of per-step outputs (a stacked tenso
 import torch
 from torch import nn
 
-from autograder.checks import Mistake, StudentError, as_mistake, seeded
+from autograder.checks import Mistake, StudentError, as_mistake, expect_close, seeded
 
 F64 = torch.float64
 
@@ -130,3 +130,19 @@ def expect_meta(tensors, what, hint=DEVICE_HINT):
         if t.device.type != "meta":
             raise Mistake(f"{what}: {name} came back on {getattr(t, 'sent_from', t.device)}, expected it on the "
                           "device of the inputs.", hint)
+
+
+def expect_gradients(got, d_inputs, d_params, call_grad, device, *, inputs_hint, missing_hint, wrong_hint,
+                     noun="the parameter "):
+    """The student's gradients (`got`, from expect_backward) against the truth's: `d_inputs`, and `d_params`
+    {parameter name as the student's module reports it: true gradient}. `missing_hint` may name the parameter
+    as {name}; `noun` comes before a parameter's name in the message of a missing gradient."""
+    if got.args[0] is None:
+        raise Mistake(f"{call_grad}: no gradient reached inputs.",
+                      "the outputs must come from inputs through differentiable torch operations.")
+    expect_close(got.args[0], d_inputs.to(device), f"{call_grad}, with respect to inputs", inputs_hint)
+    for name, truth in d_params.items():
+        g_p = got.params.get(name)
+        if g_p is None:
+            raise Mistake(f"{call_grad}: no gradient reached {noun}{name}.", missing_hint.format(name=name))
+        expect_close(g_p, truth.to(device), f"{call_grad}, with respect to {name}", wrong_hint)
