@@ -52,16 +52,23 @@ def sandbox_proof(device: str, limits: Limits) -> dict:
     return prove(device, limits, course_secrets())
 
 
+# pytest starts once per exercise graded, and every plugin it loads costs time at each start: the graders use
+# only its core (fixtures, marks, parametrize), so installed plugins (xdist, nbval, ...) and the optional
+# built-in ones stay off. unraisableexception's end-of-session gc.collect() alone cost ~0.2 s a run.
+_UNUSED_PLUGINS = ["--disable-plugin-autoload", *(a for name in (
+    "cacheprovider", "unraisableexception", "threadexception", "doctest", "junitxml", "pastebin", "legacypath",
+    "tmpdir", "monkeypatch", "recwarn", "stepwise", "setuponly", "setupplan", "faulthandler", "logging",
+    "debugging", "unittest") for a in ("-p", f"no:{name}"))]
+
+
 def run_grader(exercise, student, reference, device, unavailable: str = "", keyword: str = "") -> GradingPlugin:
     """Run the exercise's pytest module against `student`; the plugin holds its TestResults.
     `keyword` selects tests as pytest's -k does (benchmarks use it to run only the timing test)."""
     plugin = GradingPlugin(exercise, student, reference, device, unavailable)
     module = importlib.import_module(exercise.grader_module)
-    args = [module.__file__, *(["-k", keyword] if keyword else []), "-q", "-p", "no:cacheprovider", "--noconftest", "--capture=sys",
-            "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR),
-            "-W", "ignore", "-p", "no:randomly", "-p", "no:xdist",
-            # its end-of-session gc.collect() costs ~0.2 s a run and finds nothing here
-            "-p", "no:unraisableexception"]
+    args = [module.__file__, *(["-k", keyword] if keyword else []), "-q", "--noconftest", "--capture=sys",
+            "-c", str(GRADERS_DIR / "pytest.ini"), "--rootdir", str(GRADERS_DIR), "-W", "ignore",
+            *_UNUSED_PLUGINS]
     # pytest and torch may print; in a notebook cell anything on stderr costs the cell its points
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
             warnings.catch_warnings():
@@ -127,16 +134,20 @@ def grade_callable(exercise_id: str, obj, device=None) -> ExerciseReport:
     """Grade `obj` (a function or class) in this process. Not a trust boundary: see grade_notebook."""
     exercise = registry.get(exercise_id)
     device = torch.device(device) if device else default_device()
+    home = _home_namespace(obj)
+    # in a kernel (a hidden test cell, stock nbgrader) the cell that defined the object is in IPython's input
+    # history: grade that cell as the sandbox does, with the lesson's given cells and the reference for its
+    # other exercises, so that a mistake in relu costs points in relu only, not in MLPScratch too, and naming
+    # the banned library op counts as using it
+    cell = _defining_cell(home.get("In"), exercise.symbol)
+    if cell:
+        return _grade_program(exercise, cell, device, kernel=_kernel_names(home))
     session = Session(device)
-    # the names the object was defined beside (in a notebook: the kernel's, where the lesson's given cells
-    # ran), so that graders find what the lesson gives (the sibling fixture) as they do in the sandbox
-    session.ns.update(_home_namespace(obj))
+    # the names the object was defined beside, so that graders find what the lesson gives (the sibling
+    # fixture) as they do in the sandbox
+    session.ns.update(home)
     session.ns[exercise.symbol] = obj
-    transport = LocalTransport(session)
-    # in a kernel (a hidden test cell, stock nbgrader), the cell that defined the object is in IPython's input
-    # history: naming the banned library op there counts as using it, as it does in the sandbox
-    transport.solution_source = _defining_cell(session.ns.get("In"), exercise.symbol)
-    student = Implementation(transport, exercise.symbol, device)
+    student = Implementation(LocalTransport(session), exercise.symbol, device)
     reference = _local_reference(exercise_id, str(device))
     return _exercise_report(exercise, student, reference, device)
 
@@ -147,6 +158,15 @@ def _defining_cell(history, symbol: str) -> str:
         return ""
     pattern = re.compile(rf"^\s*(def|class)\s+{re.escape(symbol)}\b", re.M)
     return next((cell for cell in reversed(history) if isinstance(cell, str) and pattern.search(cell)), "")
+
+
+# IPython's own names in a kernel's namespace: not the student's work
+_IPYTHON_NAMES = {"In", "Out", "exit", "quit", "open"}
+
+
+def _kernel_names(namespace: dict) -> dict:
+    """What the student's kernel holds besides IPython's bookkeeping (helpers from cells they added)."""
+    return {k: v for k, v in namespace.items() if not k.startswith("_") and k not in _IPYTHON_NAMES}
 
 
 def _home_namespace(obj) -> dict:
@@ -161,16 +181,24 @@ def grade_code(exercise_id: str, code: str, device=None) -> ExerciseReport:
     """Grade solution-cell source text in this process, with the lesson's given cells run first."""
     exercise = registry.get(exercise_id)
     device = torch.device(device) if device else default_device()
+    return _grade_program(exercise, code, device)
+
+
+def _grade_program(exercise, code: str, device, kernel: dict | None = None) -> ExerciseReport:
+    """The sandbox's program (given cells, the reference for the lesson's other exercises, `code` for this one)
+    run in this process; `kernel` holds names defined before it runs (a kernel's helper cells)."""
     src = notebook.source_notebook(exercise)
     cells, _ = notebook.program(exercise, notebook.with_solutions(src, {exercise.id: code}), src)
     transport = LocalTransport(Session(device))
+    transport.session.ns.update(kernel or {})
+    transport.session.ns.pop(exercise.symbol, None)   # defined by `code` or not at all
     transport.source = notebook.student_source(cells)
     transport.solution_source = notebook.student_source(cells, solution_only=True)
     reason = tampering_reason(transport.source, exercise.allow)
     if not reason:
         transport.session.handle({"op": "load", "cells": cells})
     student = Implementation(transport, exercise.symbol, device)
-    reference = _local_reference(exercise_id, str(device))
+    reference = _local_reference(exercise.id, str(device))
     reason = reason or ("" if student.defined() else f"{exercise.symbol} is not defined")
     return _exercise_report(exercise, student, reference, device, reason)
 

@@ -66,8 +66,19 @@ class GradingPlugin:
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): what the test is worth")
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
+        """A failure's report carries the message for the student instead of pytest's traceback: formatting
+        that traceback (it parses the source of every frame) took a third of the grading time, unread."""
+        exc = call.excinfo
+        if exc is None or isinstance(exc.value, (pytest.skip.Exception, pytest.xfail.Exception)):
+            return None   # pytest's own report
+        return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+                                 message_for(exc.value), call.when, duration=call.duration, start=call.start,
+                                 stop=call.stop)
+
+    @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_makereport")
+    def pytest_runtest_makereport_results(self, item, call):
         outcome = yield
         rep = outcome.get_result()
         marker = item.get_closest_marker("points")

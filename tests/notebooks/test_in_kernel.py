@@ -58,3 +58,22 @@ def test_naming_the_banned_op_in_the_kernel_earns_nothing_as_in_the_sandbox():
         kernel = {"torch": torch, "math": math, "In": ["", "import torch", code]}
         exec(code, kernel)
         assert grade_callable("ch01-normal", kernel["normal"], "cpu").score == expected
+
+
+def test_a_mistake_in_an_earlier_exercise_costs_nothing_later_in_the_kernel_either(monkeypatch):
+    """Stock nbgrader grades MLPScratch in the student's kernel, beside their relu; the sandbox grades it with
+    the reference relu. Both give a correct MLPScratch full marks whatever relu does, and relu alone loses."""
+    import sys
+    import types
+
+    from autograder import notebook
+    from autograder.grade import grade_callable
+    wrong_relu = "def relu(X):\n    return X.abs()\n"
+    mlp = notebook.solution_code(registry.get("ch05-MLPScratch"))
+    kernel = types.ModuleType("student_kernel")   # a kernel's classes live in its user module, as here
+    monkeypatch.setitem(sys.modules, kernel.__name__, kernel)
+    kernel.In = ["", "import torch\nfrom torch import nn", wrong_relu, mlp]
+    for cell in kernel.In:
+        exec(cell, vars(kernel))
+    assert grade_callable("ch05-MLPScratch", kernel.MLPScratch, "cpu").score == 10
+    assert grade_callable("ch05-relu", kernel.relu, "cpu").score < 10
