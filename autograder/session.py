@@ -7,8 +7,10 @@ share this code, so the graders see the same behaviour either way.
 """
 from __future__ import annotations
 
+import contextlib
 import linecache
 import os
+import random
 import signal
 import traceback
 
@@ -86,6 +88,46 @@ def tensor_leaves(value):
     return []
 
 
+class RandomState:
+    """The random number generators the book's code draws from (Python's `random` and torch's), as one Session's
+    own: they start from a fixed seed and move only with that Session's requests. So the same submission draws
+    the same numbers at every grading (a forked worker's `random` is otherwise reseeded from the OS), and grading
+    in one process, where the reference's calls come between the student's, draws what a sandboxed worker of its
+    own draws. (numpy's global generator is left alone: swapping its state costs ~70 us a request, and in a
+    worker it starts the same every time anyway.)"""
+
+    SEED = 0
+
+    def __init__(self):
+        self.python = random.Random(self.SEED).getstate()
+        self.torch = torch.Generator().manual_seed(self.SEED).get_state()
+        self.cuda = None   # seeded when first in use
+
+    @contextlib.contextmanager
+    def active(self):
+        outer = (random.getstate(), torch.get_rng_state(), _cuda_state())
+        random.setstate(self.python)
+        torch.set_rng_state(self.torch)
+        if outer[2] is not None:
+            if self.cuda is None:
+                torch.cuda.manual_seed_all(self.SEED)
+            else:
+                torch.cuda.set_rng_state_all(self.cuda)
+        try:
+            yield
+        finally:
+            self.python, self.torch = random.getstate(), torch.get_rng_state()
+            if outer[2] is not None:
+                self.cuda = _cuda_state()
+                torch.cuda.set_rng_state_all(outer[2])
+            random.setstate(outer[0])
+            torch.set_rng_state(outer[1])
+
+
+def _cuda_state():
+    return torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+
+
 def describe_error(exc: BaseException) -> dict:
     """Type, message and the student's own lines of the traceback (cells are named '<...>')."""
     frames = traceback.extract_tb(exc.__traceback__)
@@ -103,6 +145,7 @@ class Session:
         self.handles = {}
         self.last = None
         self.isolation = []   # OS-level measures in force (set by the sandboxed worker)
+        self.random = RandomState()
 
     # -- requests -------------------------------------------------------------------------------
     def handle(self, req: dict) -> dict:
@@ -112,7 +155,8 @@ class Session:
             return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}",
                                            "where": ""}}
         try:
-            return {"ok": True, **fn(req)}
+            with self.random.active():
+                return {"ok": True, **fn(req)}
         except BaseException as e:  # noqa: BLE001 - student code may raise anything, SystemExit too
             return {"ok": False, "error": describe_error(e)}
 
