@@ -132,8 +132,15 @@ def expect_meta(tensors, what, hint=DEVICE_HINT):
                           "device of the inputs.", hint)
 
 
-def expect_gradients(got, d_inputs, d_params, call_grad, device, *, inputs_hint, missing_hint, wrong_hint,
-                     noun="the parameter "):
+# the hints most recurrent layers share: a state that does not carry the gradient from step to step, and a
+# parameter's gradient that is wrong while the values are right
+THROUGH_TIME_HINT = ("the gradient flows back through every step's H: use the previous step's tensor itself (no "
+                     ".detach(), no copies into new tensors).")
+DETACHED_HINT = "the values are right but the gradient is not: something is detached or modified in place."
+
+
+def expect_gradients(got, d_inputs, d_params, call_grad, device, *, missing_hint, inputs_hint=THROUGH_TIME_HINT,
+                     wrong_hint=DETACHED_HINT, noun="the parameter "):
     """The student's gradients (`got`, from expect_backward) against the truth's: `d_inputs`, and `d_params`
     {parameter name as the student's module reports it: true gradient}. `missing_hint` may name the parameter
     as {name}; `noun` comes before a parameter's name in the message of a missing gradient."""

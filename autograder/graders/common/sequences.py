@@ -48,11 +48,12 @@ def raises(impl, *args, **kwargs) -> bool:
 def given(sibling, student, name: str):
     """The lesson's given function or class `name`, called where the student's code runs (`sibling(name)`).
 
-    Graded in a sandbox or by `grade_code`, every cell of the lesson has run there, so `name` is defined. Graded in
-    the student's own kernel (the hidden test cell's `notebook_score`, i.e. `grade_callable`), the session holds the
-    exercise's symbol alone; then `name` is taken from the namespace in which the student's function or class was
-    defined (the kernel's), which is where the lesson's given cells ran. That path is in-process and not the trust
-    boundary (see README), so reading the object's globals there costs nothing in safety.
+    Graded in a sandbox, by `grade_code`, or in a kernel by `grade_callable` from the defining cell in its input
+    history, every cell of the lesson has run there, so `name` is defined. Graded by `grade_callable` from the
+    object alone (no input history names its cell), the session holds the exercise's symbol alone; then `name` is
+    taken from the namespace in which the student's function or class was defined, which is where the lesson's
+    given cells ran. That path is in-process and not the trust boundary (see README), so reading the object's
+    globals there costs nothing in safety.
     """
     session = getattr(student.transport, "session", None)   # LocalTransport only
     if session is not None and name not in session.ns:
